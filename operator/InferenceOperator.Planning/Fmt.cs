@@ -52,8 +52,8 @@ internal static class Fmt
         _ => value.ToString("0.######", Inv),
     };
 
-    /// <summary>A similarity or fraction with three decimals where that is enough to show the difference: "0.977".</summary>
-    public static string Ratio(double value) => value.ToString("0.000##", Inv);
+    /// <summary>A similarity or fraction with up to five decimals: "0.977", "0.99".</summary>
+    public static string Ratio(double value) => value.ToString("0.0####", Inv);
 
     public static string Int(long value) => value.ToString("#,0", Inv);
 
