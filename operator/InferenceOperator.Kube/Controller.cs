@@ -1,0 +1,183 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace InferenceOperator.Kube;
+
+/// <summary>
+/// Runs an <see cref="IReconciler{T}"/>: the primary informer and the informers of owned and related types feed keys
+/// into a <see cref="WorkQueue{TKey}"/>; workers reconcile them. Informers run all the time (a follower keeps its cache
+/// warm); reconciling happens only inside <see cref="ReconcileAsync"/>, which a leader runs while it leads.
+/// </summary>
+public sealed class Controller<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly Informer<T> primary;
+    private readonly IReconciler<T> reconciler;
+    private readonly ILogger logger;
+    private readonly IControllerMetrics metrics;
+    private readonly TimeProvider time;
+    private readonly List<IInformer> informers = [];
+    private volatile bool processing;
+
+    public Controller(
+        string name,
+        Informer<T> primary,
+        IReconciler<T> reconciler,
+        WorkQueueOptions queueOptions,
+        ILogger logger,
+        IControllerMetrics? metrics = null,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        ArgumentNullException.ThrowIfNull(reconciler);
+        ArgumentNullException.ThrowIfNull(logger);
+        Name = name;
+        this.primary = primary;
+        this.reconciler = reconciler;
+        this.logger = logger;
+        this.metrics = metrics ?? NullControllerMetrics.Instance;
+        this.time = time ?? TimeProvider.System;
+        Queue = new WorkQueue<ObjectKey>(queueOptions, this.time)
+        {
+            RetryScheduled = (_, attempt, delay) => this.metrics.RetryScheduled(Name, attempt, delay),
+            GaveUp = (key, failures) => Log.GaveUp(logger, Name, key, failures),
+        };
+        informers.Add(primary);
+        primary.AddHandler((_, obj, _) => Enqueue(ObjectKey.Of(obj)));
+    }
+
+    public string Name { get; }
+
+    public WorkQueue<ObjectKey> Queue { get; }
+
+    /// <summary>True while this instance reconciles (it leads, or runs without election).</summary>
+    public bool IsReconciling => processing;
+
+    /// <summary>Maps events of an owned type to the owner's key through ownerReferences naming <typeparamref name="T"/>.</summary>
+    public Controller<T> Owns<TOwned>(Informer<TOwned> informer)
+        where TOwned : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var owner = primary.Info;
+        return Watches(informer, owned => (owned.Metadata.OwnerReferences ?? [])
+            .Where(r => r.Kind == owner.Kind && GroupOf(r.ApiVersion) == owner.Group)
+            .Select(r => new ObjectKey(string.IsNullOrEmpty(owned.Metadata.NamespaceProperty) ? null : owned.Metadata.NamespaceProperty, r.Name)));
+    }
+
+    /// <summary>Maps events of a related type to the primary keys it affects (e.g. a policy to the services using it).</summary>
+    public Controller<T> Watches<TOther>(Informer<TOther> informer, Func<TOther, IEnumerable<ObjectKey>> map)
+        where TOther : class, IKubernetesObject<V1ObjectMeta>
+    {
+        ArgumentNullException.ThrowIfNull(informer);
+        ArgumentNullException.ThrowIfNull(map);
+        informers.Add(informer);
+        informer.AddHandler((_, obj, old) =>
+        {
+            foreach (var key in map(obj))
+            {
+                Enqueue(key);
+            }
+
+            if (old is not null && !ReferenceEquals(old, obj))
+            {
+                foreach (var key in map(old))
+                {
+                    Enqueue(key);
+                }
+            }
+        });
+        return this;
+    }
+
+    /// <summary>Runs every informer until cancelled; leaders and followers alike.</summary>
+    public Task RunInformersAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(informers.Select(i => Task.Run(() => i.RunAsync(cancellationToken), CancellationToken.None)));
+
+    /// <summary>Completes when every informer has listed once.</summary>
+    public Task WaitForSyncAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(informers.Select(i => i.WaitForSyncAsync(cancellationToken)));
+
+    /// <summary>
+    /// Reconciles until <paramref name="cancellationToken"/> is cancelled (e.g. the lease is lost): waits for the caches,
+    /// enqueues every primary object, runs the workers; on exit stops at once and clears the queue.
+    /// </summary>
+    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+            processing = true;
+            foreach (var obj in primary.List())
+            {
+                Enqueue(ObjectKey.Of(obj));
+            }
+
+            await Queue.RunAsync(ReconcileOneAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Lost the lease or shutting down.
+        }
+        finally
+        {
+            processing = false;
+            Queue.Clear();
+            metrics.QueueDepth(Name, 0);
+        }
+    }
+
+    /// <summary>Informers and reconciling together, without leader election.</summary>
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(RunInformersAsync(cancellationToken), ReconcileAsync(cancellationToken));
+
+    private void Enqueue(ObjectKey key)
+    {
+        if (!processing)
+        {
+            return;
+        }
+
+        Queue.Add(key);
+        metrics.QueueDepth(Name, Queue.Depth);
+    }
+
+    private async Task<ReconcileResult> ReconcileOneAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        ReconcileResult result;
+        try
+        {
+            result = await reconciler.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A throwing reconciler is a failed reconcile, retried with backoff.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            result = ReconcileResult.Failure(e.Message, e);
+        }
+
+        var duration = time.GetElapsedTime(started);
+        if (result.IsSuccess)
+        {
+            Log.Reconciled(logger, Name, key, duration);
+        }
+        else
+        {
+            Log.ReconcileFailed(logger, result.Exception, Name, key, result.Message);
+        }
+
+        metrics.ReconcileCompleted(Name, result, duration);
+        metrics.QueueDepth(Name, Queue.Depth);
+        return result;
+    }
+
+    private static string GroupOf(string apiVersion)
+    {
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? "" : apiVersion[..slash];
+    }
+}
