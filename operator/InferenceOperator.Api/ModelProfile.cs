@@ -1,0 +1,132 @@
+using System.Text.Json.Serialization;
+using InferenceOperator.Api.Schema;
+
+namespace InferenceOperator.Api;
+
+/// <summary>What profiling measured (or the user states) about a model: size, work per inference and quality per precision.</summary>
+public sealed class ModelProfile
+{
+    /// <summary>SHA-256 of the profiled fp32 model file.</summary>
+    [JsonPropertyName("sha256")]
+    [Pattern("^[a-f0-9]{64}$")]
+    public string? Sha256 { get; set; }
+
+    /// <summary>Number of weights (initializers and constants).</summary>
+    [JsonPropertyName("parameters")]
+    [RequiredField]
+    [Minimum(1)]
+    public long Parameters { get; set; }
+
+    /// <summary>Floating-point operations for one inference (one batch item) at the profiled sequence length.</summary>
+    [JsonPropertyName("flopsPerInference")]
+    [RequiredField]
+    [Minimum(0, Exclusive = true)]
+    public double FlopsPerInference { get; set; }
+
+    /// <summary>Sequence length the figures were measured at (text models).</summary>
+    [JsonPropertyName("sequenceLength")]
+    [Minimum(1)]
+    public int? SequenceLength { get; set; }
+
+    /// <summary>ONNX opset version of the default domain.</summary>
+    [JsonPropertyName("opset")]
+    [Minimum(1)]
+    public int? Opset { get; set; }
+
+    /// <summary>Activation memory per batch item, in bytes (the planner adds it per batch item to the weights).</summary>
+    [JsonPropertyName("activationBytesPerItem")]
+    [Minimum(0)]
+    public long? ActivationBytesPerItem { get; set; }
+
+    /// <summary>Model inputs.</summary>
+    [JsonPropertyName("inputs")]
+    [Items(0, 64)]
+    public List<TensorSpec>? Inputs { get; set; }
+
+    /// <summary>Measured quality and CPU speed per precision; a precision absent here is unmeasured.</summary>
+    [JsonPropertyName("precisions")]
+    [Items(0, 4)]
+    [ListMap("precision")]
+    public List<PrecisionProfile>? Precisions { get; set; }
+
+    /// <summary>Where the measurements were taken (CPU model), so figures from another machine are recognisable.</summary>
+    [JsonPropertyName("measuredOn")]
+    public string? MeasuredOn { get; set; }
+}
+
+/// <summary>Name, element type and shape of a model input; -1 marks a variable dimension.</summary>
+public sealed class TensorSpec
+{
+    /// <summary>Tensor name.</summary>
+    [JsonPropertyName("name")]
+    [RequiredField]
+    public string Name { get; set; } = "";
+
+    /// <summary>Open Inference Protocol datatype, e.g. FP32, INT64, BYTES.</summary>
+    [JsonPropertyName("datatype")]
+    [RequiredField]
+    [Pattern("^(BOOL|UINT8|UINT16|UINT32|UINT64|INT8|INT16|INT32|INT64|FP16|FP32|FP64|BYTES)$")]
+    public string Datatype { get; set; } = "";
+
+    /// <summary>Dimensions; -1 is variable (batch or sequence).</summary>
+    [JsonPropertyName("shape")]
+    [Items(0, 16)]
+    public List<long> Shape { get; set; } = [];
+}
+
+/// <summary>Quality against fp32 and CPU speed of the model at one precision.</summary>
+public sealed class PrecisionProfile
+{
+    /// <summary>The precision measured.</summary>
+    [JsonPropertyName("precision")]
+    [RequiredField]
+    public Precision Precision { get; set; }
+
+    /// <summary>Mean cosine similarity of outputs against fp32 over the calibration set.</summary>
+    [JsonPropertyName("cosineMean")]
+    [Minimum(-1)]
+    [Maximum(1)]
+    public double? CosineMean { get; set; }
+
+    /// <summary>Worst-case cosine similarity against fp32.</summary>
+    [JsonPropertyName("cosineMin")]
+    [Minimum(-1)]
+    [Maximum(1)]
+    public double? CosineMin { get; set; }
+
+    /// <summary>Fraction of inputs whose top-1 class matches fp32 (class-score outputs only).</summary>
+    [JsonPropertyName("top1Agreement")]
+    [Minimum(0)]
+    [Maximum(1)]
+    public double? Top1Agreement { get; set; }
+
+    /// <summary>Relative L2 error of outputs against fp32.</summary>
+    [JsonPropertyName("relativeL2")]
+    [Minimum(0)]
+    public double? RelativeL2 { get; set; }
+
+    /// <summary>Model file size at this precision, in bytes.</summary>
+    [JsonPropertyName("fileBytes")]
+    [Minimum(0)]
+    public long? FileBytes { get; set; }
+
+    /// <summary>Measured CPU inferences per second at batch 1.</summary>
+    [JsonPropertyName("throughputBatch1")]
+    [Minimum(0)]
+    public double? ThroughputBatch1 { get; set; }
+
+    /// <summary>Measured CPU inferences per second at batch 8.</summary>
+    [JsonPropertyName("throughputBatch8")]
+    [Minimum(0)]
+    public double? ThroughputBatch8 { get; set; }
+
+    /// <summary>Measured CPU median latency at batch 1, in milliseconds.</summary>
+    [JsonPropertyName("latencyP50Batch1Ms")]
+    [Minimum(0)]
+    public double? LatencyP50Batch1Ms { get; set; }
+
+    /// <summary>vCPUs the CPU figures were measured with.</summary>
+    [JsonPropertyName("vCpus")]
+    [Minimum(1)]
+    public int? VCpus { get; set; }
+}

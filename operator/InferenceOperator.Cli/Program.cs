@@ -1,0 +1,18 @@
+using InferenceOperator.Cli;
+using InferenceOperator.Cli.Commands;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("inferctl");
+    config.PropagateExceptions();
+    config.AddCommand<CrdsCommand>("crds")
+        .WithDescription("Write the CustomResourceDefinitions generated from the API types.")
+        .WithExample("crds", "--output", "crds");
+    config.AddCommand<ValidateCommand>("validate")
+        .WithDescription("Check manifests against the CRD schemas and the operator's own spec rules.")
+        .WithExample("validate", "-f", "examples/minilm-embeddings.yaml");
+});
+
+return await CliHost.RunAsync(app, args);
