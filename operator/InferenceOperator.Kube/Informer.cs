@@ -228,17 +228,18 @@ public sealed class Informer<T> : IInformer, IEntityCache<T>
         Exception? error = null;
         void OnError(Exception e)
         {
-            if (e is KubernetesException { Status.Code: 410 })
+            switch (e)
             {
-                expired = true;
-            }
-            else if (e is KubernetesException)
-            {
-                error = e;
-            }
-            else
-            {
-                Log.BadWatchEvent(logger, e, Name);
+                case KubernetesException { Status.Code: 410 }:
+                case HttpOperationException { Response.StatusCode: HttpStatusCode.Gone }:
+                    expired = true;
+                    break;
+                case KubernetesException or HttpOperationException or HttpRequestException or IOException:
+                    error = e;
+                    break;
+                default:
+                    Log.BadWatchEvent(logger, e, Name);
+                    break;
             }
         }
 

@@ -15,6 +15,9 @@ public sealed class Fault(string method, string pathContains, int statusCode, st
     /// <summary>How many more matching requests will fail.</summary>
     public int Remaining => Volatile.Read(ref remaining);
 
+    /// <summary>Ends the fault: no further request fails because of it.</summary>
+    public void Cancel() => Interlocked.Exchange(ref remaining, 0);
+
     internal bool TryTake(string requestMethod, string path)
     {
         if ((method != "*" && !string.Equals(method, requestMethod, StringComparison.OrdinalIgnoreCase))

@@ -42,7 +42,8 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
     private readonly Dictionary<ObjectKey, StoredObject> objects = [];
     private readonly List<HistoryEvent> history = [];
     private readonly List<Watcher> watchers = [];
-    private long resourceVersion;
+    // Like etcd's revision, never "0": a list of an empty store must give a resourceVersion a watch can resume from.
+    private long resourceVersion = 100;
     private long compactedResourceVersion;
 
     public int HistoryLimit { get; set; } = historyLimit;
