@@ -1,0 +1,406 @@
+using System.Diagnostics;
+
+namespace InferenceOperator.Serving.Engine;
+
+/// <summary>Batching settings: MaxBatchSize 1 (or a model without a batch dimension) runs requests one at a time.</summary>
+internal sealed record SchedulerSettings(int MaxBatchSize, TimeSpan MaxQueueDelay, int QueueCapacity);
+
+/// <summary>
+/// The dynamic batcher. Requests wait in one bounded FIFO queue; a single execution thread takes the oldest request
+/// and every queued request with the same non-batch shapes (its group), up to MaxBatchSize rows, once the group is
+/// full or the oldest has waited MaxQueueDelay. The batch is concatenated along dimension 0, run as one ONNX Runtime
+/// call, and the outputs are split back by each request's rows. Requests of different groups are never mixed.
+/// A request whose deadline passes (or whose caller goes away) while queued is removed and never runs.
+/// </summary>
+internal sealed class BatchScheduler : IDisposable
+{
+    private readonly OnnxModel model;
+    private readonly string modelName;
+    private readonly SchedulerSettings settings;
+    private readonly ServingMetrics metrics;
+    private readonly BusyTracker busy;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly object gate = new();
+    private readonly LinkedList<WorkItem> queue = new();
+    private readonly Thread thread;
+    private readonly bool batching;
+    private bool stopping;
+    private int executing;
+
+    public BatchScheduler(OnnxModel model, string modelName, SchedulerSettings settings, ServingMetrics metrics, BusyTracker busy, TimeProvider time, ILogger logger)
+    {
+        this.model = model;
+        this.modelName = modelName;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.busy = busy;
+        this.time = time;
+        this.logger = logger;
+        batching = model.HasBatchDimension && settings.MaxBatchSize > 1;
+        thread = new Thread(Loop) { IsBackground = true, Name = "inference-batcher" };
+        thread.Start();
+    }
+
+    public bool Batching => batching;
+
+    /// <summary>Queued requests (not yet executing).</summary>
+    public int Depth
+    {
+        get
+        {
+            lock (gate)
+            {
+                return queue.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues one validated request (inputs in model order, all sharing dimension 0 = rows) and completes with its outputs.
+    /// Throws 429 when the queue is full, 504 when the deadline passes while queued, 503 while draining.
+    /// </summary>
+    public Task<InferTensor[]> Enqueue(InferTensor[] inputs, string[] outputNames, int rows, CancellationToken deadline)
+    {
+        var item = new WorkItem(inputs, outputNames, rows, GroupKey(inputs), time.GetTimestamp());
+        lock (gate)
+        {
+            if (stopping)
+            {
+                throw new InferenceException(ErrorKind.Unavailable, "the server is shutting down and accepts no new requests");
+            }
+
+            if (queue.Count >= settings.QueueCapacity)
+            {
+                throw new InferenceException(ErrorKind.TooManyRequests, $"the request queue is full ({settings.QueueCapacity} waiting); retry later");
+            }
+
+            item.Node = queue.AddLast(item);
+            metrics.QueueDepth(modelName, queue.Count);
+            Monitor.Pulse(gate);
+        }
+
+        if (deadline.CanBeCanceled)
+        {
+            item.Registration = deadline.Register(static state =>
+            {
+                var (scheduler, work) = ((BatchScheduler, WorkItem))state!;
+                scheduler.Expire(work);
+            }, (this, item));
+        }
+
+        return item.Completion.Task;
+    }
+
+    private void Expire(WorkItem item)
+    {
+        lock (gate)
+        {
+            if (item.Node?.List is null)
+            {
+                return; // already taken for execution: it will complete normally
+            }
+
+            queue.Remove(item.Node);
+            metrics.QueueDepth(modelName, queue.Count);
+        }
+
+        item.Completion.TrySetException(new InferenceException(ErrorKind.DeadlineExceeded, "the request's deadline passed while it was queued; it was not run"));
+    }
+
+    /// <summary>Stops accepting; returns once every accepted request has completed (or the token fires).</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            stopping = true;
+            Monitor.Pulse(gate);
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            lock (gate)
+            {
+                if (queue.Count == 0 && Volatile.Read(ref executing) == 0)
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string GroupKey(InferTensor[] inputs)
+    {
+        // Everything but dimension 0 must agree for requests to share a batch.
+        var key = new System.Text.StringBuilder();
+        foreach (var input in inputs)
+        {
+            for (var d = 1; d < input.Shape.Length; d++)
+            {
+                key.Append(input.Shape[d]).Append(',');
+            }
+
+            key.Append('|');
+        }
+
+        return key.ToString();
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            List<WorkItem> batch;
+            lock (gate)
+            {
+                while (true)
+                {
+                    if (queue.Count == 0)
+                    {
+                        if (stopping)
+                        {
+                            return;
+                        }
+
+                        Monitor.Wait(gate);
+                        continue;
+                    }
+
+                    if (!batching)
+                    {
+                        break;
+                    }
+
+                    var oldest = queue.First!.Value;
+                    var waited = time.GetElapsedTime(oldest.EnqueuedAt);
+                    var remaining = settings.MaxQueueDelay - waited;
+                    if (remaining <= TimeSpan.Zero || stopping || GroupRows(oldest.GroupKey) >= settings.MaxBatchSize)
+                    {
+                        break;
+                    }
+
+                    Monitor.Wait(gate, remaining);
+                }
+
+                batch = Take();
+                Interlocked.Increment(ref executing);
+                metrics.QueueDepth(modelName, queue.Count);
+            }
+
+            try
+            {
+                Execute(batch);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref executing);
+            }
+        }
+    }
+
+    private int GroupRows(string key)
+    {
+        var rows = 0;
+        foreach (var item in queue)
+        {
+            if (item.GroupKey == key)
+            {
+                rows += item.Rows;
+                if (rows >= settings.MaxBatchSize)
+                {
+                    break;
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    private List<WorkItem> Take()
+    {
+        var first = queue.First!.Value;
+        queue.RemoveFirst();
+        var batch = new List<WorkItem> { first };
+        if (!batching)
+        {
+            return batch;
+        }
+
+        var rows = first.Rows;
+        var node = queue.First;
+        while (node is not null && rows < settings.MaxBatchSize)
+        {
+            var next = node.Next;
+            var item = node.Value;
+            if (item.GroupKey == first.GroupKey && rows + item.Rows <= settings.MaxBatchSize)
+            {
+                queue.Remove(node);
+                batch.Add(item);
+                rows += item.Rows;
+            }
+
+            node = next;
+        }
+
+        return batch;
+    }
+
+    private void Execute(List<WorkItem> batch)
+    {
+        foreach (var item in batch)
+        {
+            item.Registration.Dispose();
+            metrics.Queued(modelName, time.GetElapsedTime(item.EnqueuedAt).TotalSeconds);
+        }
+
+        var outputNames = batch.Count == 1 ? batch[0].OutputNames : batch.SelectMany(b => b.OutputNames).Distinct(StringComparer.Ordinal).ToArray();
+        var rows = batch.Sum(b => b.Rows);
+        var started = Stopwatch.GetTimestamp();
+        busy.Begin();
+        try
+        {
+            var inputs = batch.Count == 1 ? batch[0].Inputs : Concatenate(batch);
+            var outputs = model.Run(inputs, outputNames);
+            if (batch.Count == 1)
+            {
+                batch[0].Completion.TrySetResult(outputs);
+            }
+            else
+            {
+                Split(batch, outputNames, outputs, rows);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ExecutionFailed(logger, ex, modelName, batch.Count, rows);
+            var error = ex as InferenceException ?? new InferenceException(ErrorKind.Internal, $"model execution failed: {ex.Message}", ex);
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetException(error);
+            }
+        }
+        finally
+        {
+            busy.End();
+            metrics.Executed(modelName, rows, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private static InferTensor[] Concatenate(List<WorkItem> batch)
+    {
+        var count = batch[0].Inputs.Length;
+        var rows = batch.Sum(b => (long)b.Rows);
+        var result = new InferTensor[count];
+        for (var i = 0; i < count; i++)
+        {
+            var first = batch[0].Inputs[i];
+            var shape = (long[])first.Shape.Clone();
+            shape[0] = rows;
+            if (first.DataType == TensorDataType.Bytes)
+            {
+                result[i] = new InferTensor { Name = first.Name, DataType = first.DataType, Shape = shape, Strings = batch.SelectMany(b => b.Inputs[i].Strings!).ToArray() };
+                continue;
+            }
+
+            var data = GC.AllocateUninitializedArray<byte>(batch.Sum(b => b.Inputs[i].Data.Length));
+            var offset = 0;
+            foreach (var item in batch)
+            {
+                var part = item.Inputs[i].Data;
+                Buffer.BlockCopy(part, 0, data, offset, part.Length);
+                offset += part.Length;
+            }
+
+            result[i] = new InferTensor { Name = first.Name, DataType = first.DataType, Shape = shape, Data = data };
+        }
+
+        return result;
+    }
+
+    private static void Split(List<WorkItem> batch, string[] outputNames, InferTensor[] outputs, int rows)
+    {
+        foreach (var output in outputs)
+        {
+            if (output.Shape.Length == 0 || output.Shape[0] != rows)
+            {
+                throw new InferenceException(ErrorKind.Internal,
+                    $"output '{output.Name}' has shape {Shapes.Format(output.Shape)} whose first dimension is not the batch of {rows} rows; the model cannot be batched (set MaxBatchSize=1)");
+            }
+        }
+
+        var rowOffset = 0;
+        foreach (var item in batch)
+        {
+            var mine = new InferTensor[item.OutputNames.Length];
+            for (var o = 0; o < mine.Length; o++)
+            {
+                var output = outputs[Array.IndexOf(outputNames, item.OutputNames[o])];
+                var shape = (long[])output.Shape.Clone();
+                shape[0] = item.Rows;
+                var perRow = Shapes.Product(output.Shape.AsSpan(1));
+                if (output.DataType == TensorDataType.Bytes)
+                {
+                    mine[o] = new InferTensor
+                    {
+                        Name = output.Name,
+                        DataType = output.DataType,
+                        Shape = shape,
+                        Strings = output.Strings!.AsSpan(checked((int)(rowOffset * perRow)), checked((int)(item.Rows * perRow))).ToArray(),
+                    };
+                }
+                else
+                {
+                    var rowBytes = checked((int)(perRow * output.DataType.ElementSize()));
+                    mine[o] = new InferTensor
+                    {
+                        Name = output.Name,
+                        DataType = output.DataType,
+                        Shape = shape,
+                        Data = output.Data.AsSpan(rowOffset * rowBytes, item.Rows * rowBytes).ToArray(),
+                    };
+                }
+            }
+
+            rowOffset += item.Rows;
+            item.Completion.TrySetResult(mine);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            stopping = true;
+            foreach (var item in queue)
+            {
+                item.Completion.TrySetException(new InferenceException(ErrorKind.Unavailable, "the server stopped before this request ran"));
+            }
+
+            queue.Clear();
+            Monitor.PulseAll(gate);
+        }
+
+        thread.Join(TimeSpan.FromSeconds(30));
+    }
+
+    private sealed class WorkItem(InferTensor[] inputs, string[] outputNames, int rows, string groupKey, long enqueuedAt)
+    {
+        public InferTensor[] Inputs { get; } = inputs;
+
+        public string[] OutputNames { get; } = outputNames;
+
+        public int Rows { get; } = rows;
+
+        public string GroupKey { get; } = groupKey;
+
+        public long EnqueuedAt { get; } = enqueuedAt;
+
+        public TaskCompletionSource<InferTensor[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public LinkedListNode<WorkItem>? Node { get; set; }
+
+        public CancellationTokenRegistration Registration { get; set; }
+    }
+}

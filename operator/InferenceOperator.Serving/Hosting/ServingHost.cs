@@ -1,0 +1,149 @@
+using System.Net;
+using InferenceOperator.Serving.Engine;
+using InferenceOperator.Serving.Protocol;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace InferenceOperator.Serving.Hosting;
+
+/// <summary>The ports Kestrel actually bound (port 0 in configuration picks a free one).</summary>
+internal sealed class ServerEndpoints
+{
+    internal ListenOptions? Http { get; set; }
+
+    internal ListenOptions? Grpc { get; set; }
+
+    public int HttpPort => Http?.IPEndPoint?.Port ?? 0;
+
+    public int GrpcPort => Grpc?.IPEndPoint?.Port ?? 0;
+}
+
+/// <summary>Builds the serving application: configuration, options, engine, REST, gRPC and metrics.</summary>
+internal static class ServingHost
+{
+    /// <summary>Short command-line forms, e.g. <c>--model m.onnx --max-batch-size 16</c>.</summary>
+    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["--model"] = "ModelPath",
+        ["--model-name"] = "ModelName",
+        ["--model-version"] = "ModelVersion",
+        ["--precision"] = "Precision",
+        ["--execution-provider"] = "ExecutionProvider",
+        ["--allow-cpu-fallback"] = "AllowCpuFallback",
+        ["--threads"] = "IntraOpThreads",
+        ["--max-batch-size"] = "MaxBatchSize",
+        ["--max-queue-delay-ms"] = "MaxQueueDelayMs",
+        ["--queue-capacity"] = "QueueCapacity",
+        ["--cache"] = "Cache:Enabled",
+        ["--cache-max-bytes"] = "Cache:MaxBytes",
+        ["--cache-ttl-seconds"] = "Cache:TtlSeconds",
+        ["--max-request-body-bytes"] = "MaxRequestBodyBytes",
+        ["--default-deadline-ms"] = "DefaultDeadlineMs",
+        ["--listen"] = "ListenAddress",
+        ["--http-port"] = "HttpPort",
+        ["--grpc-port"] = "GrpcPort",
+        ["--idle-watts"] = "Power:IdleWatts",
+        ["--busy-watts"] = "Power:BusyWatts",
+        ["--config"] = "Config",
+    };
+
+    /// <summary>
+    /// Configuration, later sources winning: optional JSON file (--config / INFERENCE_CONFIG), INFERENCE_* environment
+    /// variables, command-line arguments.
+    /// </summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var configuration = builder.Configuration;
+        configuration.AddEnvironmentVariables("INFERENCE_");
+        configuration.AddCommandLine(args, SwitchMappings);
+        if (configuration["Config"] is { Length: > 0 } file)
+        {
+            if (!File.Exists(file))
+            {
+                throw new OptionsValidationException(nameof(ServingOptions), typeof(ServingOptions), [$"configuration file '{file}' does not exist"]);
+            }
+
+            // The file is the lowest-precedence source: re-add environment and arguments after it.
+            configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+            configuration.AddEnvironmentVariables("INFERENCE_");
+            configuration.AddCommandLine(args, SwitchMappings);
+        }
+
+        var options = configuration.Get<ServingOptions>() ?? new ServingOptions();
+        var failures = ServingOptionsValidator.Check(options).ToList();
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(ServingOptions), typeof(ServingOptions), failures);
+        }
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.AddInferenceServing(configuration);
+        builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var endpoints = kestrel.ApplicationServices.GetRequiredService<ServerEndpoints>();
+            var address = IPAddress.Parse(options.ListenAddress);
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(address, options.HttpPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                endpoints.Http = listen;
+            });
+            kestrel.Listen(address, options.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                endpoints.Grpc = listen;
+            });
+        });
+
+        var app = builder.Build();
+        app.MapInferenceServing();
+        return app;
+    }
+
+    /// <summary>Registers options (validated on start), metrics registry, engine and gRPC.</summary>
+    public static IServiceCollection AddInferenceServing(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServingOptions>().Bind(configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServingOptions>, ServingOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ServerEndpoints>();
+        services.AddSingleton(_ => Metrics.NewCustomRegistry());
+        services.AddSingleton(sp => new ServingMetrics(sp.GetRequiredService<CollectorRegistry>(), sp.GetRequiredService<IOptions<ServingOptions>>().Value.MaxBatchSize));
+        services.AddSingleton<InferenceEngine>();
+        services.AddHostedService(sp => sp.GetRequiredService<InferenceEngine>());
+        services.AddHostedService<ListeningLogger>();
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = null;
+            grpc.MaxSendMessageSize = null;
+        });
+        services.AddOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions>().Configure<IOptions<ServingOptions>>((grpc, serving) =>
+            grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, serving.Value.MaxRequestBodyBytes));
+        return services;
+    }
+
+    public static WebApplication MapInferenceServing(this WebApplication app)
+    {
+        app.MapOpenInferenceRest();
+        app.MapGrpcService<GrpcInferenceService>();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>());
+        app.MapFallback((HttpContext context) => RestEndpoints.WriteError(context, 404, $"no route for {context.Request.Method} {context.Request.Path}"));
+        return app;
+    }
+
+    /// <summary>Logs the bound addresses once the server has started.</summary>
+    private sealed class ListeningLogger(IHostApplicationLifetime lifetime, ServerEndpoints endpoints, ILogger<ListeningLogger> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStarted.Register(() => Log.Listening(logger, endpoints.Http?.ToString() ?? "?", endpoints.Grpc?.ToString() ?? "?"));
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Buffers.Binary;
+using InferenceOperator.Serving.Engine;
+
+namespace InferenceOperator.Serving.Protocol;
+
+/// <summary>Raw tensor bytes as the binary extension and gRPC raw contents carry them.</summary>
+internal static class TensorCodec
+{
+    /// <summary>
+    /// Builds a tensor from raw bytes: numeric data must be exactly elements x size; BYTES data is a sequence of
+    /// 4-byte little-endian lengths each followed by that many bytes, exactly one per element.
+    /// </summary>
+    public static InferTensor FromRaw(string name, TensorDataType type, long[] shape, ReadOnlySpan<byte> raw, string field)
+    {
+        var count = Shapes.Product(shape);
+        if (type != TensorDataType.Bytes)
+        {
+            var expected = count * type.ElementSize();
+            if (raw.Length != expected)
+            {
+                throw InferenceException.BadRequest(
+                    $"input '{name}': {field} is {raw.Length} bytes but shape {Shapes.Format(shape)} of {type.Name()} needs {count} x {type.ElementSize()} = {expected} bytes");
+            }
+
+            return new InferTensor { Name = name, DataType = type, Shape = shape, Data = raw.ToArray() };
+        }
+
+        if (count > raw.Length / 4)
+        {
+            throw InferenceException.BadRequest($"input '{name}': {field} of {raw.Length} bytes cannot hold {count} BYTES elements (each needs a 4-byte length)");
+        }
+
+        var strings = new byte[count][];
+        var offset = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (raw.Length - offset < 4)
+            {
+                throw InferenceException.BadRequest($"input '{name}': {field} ends before the length of BYTES element {i}");
+            }
+
+            var length = BinaryPrimitives.ReadUInt32LittleEndian(raw[offset..]);
+            offset += 4;
+            if (length > (uint)(raw.Length - offset))
+            {
+                throw InferenceException.BadRequest($"input '{name}': {field} BYTES element {i} claims {length} bytes but only {raw.Length - offset} remain");
+            }
+
+            strings[i] = raw.Slice(offset, (int)length).ToArray();
+            offset += (int)length;
+        }
+
+        if (offset != raw.Length)
+        {
+            throw InferenceException.BadRequest($"input '{name}': {field} has {raw.Length - offset} bytes after its {count} BYTES elements");
+        }
+
+        return new InferTensor { Name = name, DataType = type, Shape = shape, Strings = strings };
+    }
+
+    public static int RawLength(InferTensor tensor) =>
+        tensor.Strings is { } strings ? strings.Sum(s => 4 + s.Length) : tensor.Data.Length;
+
+    /// <summary>Writes the tensor's raw form (see <see cref="FromRaw"/>).</summary>
+    public static void WriteRaw(InferTensor tensor, Span<byte> destination)
+    {
+        if (tensor.Strings is not { } strings)
+        {
+            tensor.Data.CopyTo(destination);
+            return;
+        }
+
+        var offset = 0;
+        foreach (var element in strings)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[offset..], (uint)element.Length);
+            element.CopyTo(destination[(offset + 4)..]);
+            offset += 4 + element.Length;
+        }
+    }
+
+    public static byte[] ToRaw(InferTensor tensor)
+    {
+        if (tensor.Strings is null)
+        {
+            return tensor.Data;
+        }
+
+        var raw = new byte[RawLength(tensor)];
+        WriteRaw(tensor, raw);
+        return raw;
+    }
+
+    /// <summary>Validates a shape from a request: every dimension at least 1, element count representable.</summary>
+    public static long[] CheckShape(string name, IReadOnlyList<long> shape)
+    {
+        for (var d = 0; d < shape.Count; d++)
+        {
+            if (shape[d] < 1)
+            {
+                throw InferenceException.BadRequest($"input '{name}': field 'shape' {Shapes.Format(shape.ToArray())} has dimension {d} = {shape[d]}; every dimension must be at least 1");
+            }
+        }
+
+        var array = shape.ToArray();
+        try
+        {
+            var count = Shapes.Product(array);
+            if (count > int.MaxValue / 8)
+            {
+                throw InferenceException.BadRequest($"input '{name}': field 'shape' {Shapes.Format(array)} has {count} elements, more than this server accepts");
+            }
+        }
+        catch (OverflowException)
+        {
+            throw InferenceException.BadRequest($"input '{name}': field 'shape' {Shapes.Format(array)} has more elements than can be counted");
+        }
+
+        return array;
+    }
+}

@@ -1,0 +1,87 @@
+using InferenceOperator.Serving.Client;
+
+namespace InferenceOperator.Serving.Tests;
+
+/// <summary>Dynamic batching splits results back exactly and never mixes requests whose shapes differ.</summary>
+public sealed class BatchingTests
+{
+    [Fact]
+    public async Task Should_MatchUnbatchedRuns_When_RequestsOfDifferentSequenceLengthsAreBatched()
+    {
+        // A long queue delay makes the batcher wait for company, so concurrent requests really share batches.
+        await using var server = await TestServer.StartAsync(TestServer.MiniLmPath, "--max-batch-size", "8", "--max-queue-delay-ms", "150");
+        int[] lengths = [5, 8, 12];
+        var requests = Enumerable.Range(0, 24).Select(i =>
+        {
+            var length = lengths[i % lengths.Length];
+            var rows = i % 4 == 0 ? 2 : 1; // some requests carry two rows of their own
+            return Enumerable.Range(0, rows).Select(r => MiniLmInputs.Tokens(length, seed: (i * 10) + r)).ToArray();
+        }).ToArray();
+
+        var results = await Task.WhenAll(requests.Select(rows =>
+            server.Client.InferAsync("m", MiniLmInputs.For(rows), new OipInferOptions { Outputs = ["924"] })));
+
+        for (var i = 0; i < requests.Length; i++)
+        {
+            Assert.True(results[i].IsSuccess, results[i].Error);
+            var output = results[i].Output("924");
+            Assert.Equal([requests[i].Length, 384L], output.Shape);
+            var values = output.AsSingles();
+            for (var r = 0; r < requests[i].Length; r++)
+            {
+                Reference.AssertClose(Reference.MiniLmEmbedding(requests[i][r]), values[(r * 384)..((r + 1) * 384)]);
+            }
+        }
+
+        var metrics = await server.MetricsAsync();
+        var rowsRun = TestServer.MetricValue(metrics, "inference_batch_size_sum{model=\"m\"}");
+        var executions = TestServer.MetricValue(metrics, "inference_batch_size_count{model=\"m\"}");
+        Assert.Equal(requests.Sum(r => r.Length), rowsRun);
+        Assert.True(executions < requests.Length, $"expected requests to share batches: {executions} executions for {requests.Length} requests");
+    }
+
+    [Fact]
+    public async Task Should_NeverMixInnerShapes_When_BatchingAVariableDimension()
+    {
+        // y = 2x on [batch, n]: any row that crossed into another request, or any mix of n, changes the answer.
+        var model = TinyOnnx.DynamicDouble(TestServer.TempDirectory);
+        await using var server = await TestServer.StartAsync(model, "--max-batch-size", "16", "--max-queue-delay-ms", "100");
+        var requests = Enumerable.Range(0, 40).Select(i =>
+        {
+            var n = 2 + (i % 3);
+            var rows = 1 + (i % 2);
+            return (Shape: new long[] { rows, n }, Values: Enumerable.Range(0, rows * n).Select(k => (float)((i * 1000) + k)).ToArray());
+        }).ToArray();
+
+        var results = await Task.WhenAll(requests.Select(r => server.Client.InferAsync("m", [OipTensor.FromSingle("x", r.Shape, r.Values)])));
+        for (var i = 0; i < requests.Length; i++)
+        {
+            Assert.True(results[i].IsSuccess, results[i].Error);
+            Assert.Equal(requests[i].Shape, results[i].Output("y").Shape);
+            Assert.Equal(requests[i].Values.Select(v => v * 2), results[i].Output("y").AsSingles());
+        }
+    }
+
+    [Fact]
+    public async Task Should_RunOneAtATime_When_ModelHasNoBatchDimension()
+    {
+        var model = TinyOnnx.FixedDouble(TestServer.TempDirectory);
+        await using var server = await TestServer.StartAsync(model, "--max-batch-size", "8", "--max-queue-delay-ms", "50");
+        Assert.False(server.Engine.Scheduler!.Batching);
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            server.Client.InferAsync("m", [OipTensor.FromSingle("x", [1, 4], [i, i + 0.5f, -i, 3])])));
+        for (var i = 0; i < results.Length; i++)
+        {
+            Assert.True(results[i].IsSuccess, results[i].Error);
+            Assert.Equal(new float[] { 2 * i, (2 * i) + 1, -2 * i, 6 }, results[i].Output("y").AsSingles());
+        }
+
+        var metrics = await server.MetricsAsync();
+        Assert.Equal(12, TestServer.MetricValue(metrics, "inference_batch_size_count{model=\"m\"}"));
+        Assert.Equal(12, TestServer.MetricValue(metrics, "inference_batch_size_sum{model=\"m\"}"));
+
+        var wrongBatch = await server.Client.InferAsync("m", [OipTensor.FromSingle("x", [2, 4], new float[8])]);
+        Assert.Equal(400, wrongBatch.StatusCode);
+        Assert.Contains("input 'x': field 'shape' [2,4]", wrongBatch.Error, StringComparison.Ordinal);
+    }
+}
