@@ -23,7 +23,7 @@ test: ## Run every test and print "N passed, N failed, N skipped"
 	  scripts/test-summary.sh $(RESULTS); exit $$status
 
 crds: ## Regenerate crds/ and the generated parts of config/ from the C# API types
-	$(INFERCTL) crds --output crds
+	$(INFERCTL) crds --output crds --catalog config/catalog
 
 demo: ## The main job on this machine, no cluster: plan, quantize, serve and report MiniLM locally
 	$(INFERCTL) demo

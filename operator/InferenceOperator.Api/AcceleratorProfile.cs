@@ -66,9 +66,21 @@ public sealed class AcceleratorProfileSpec
     [RequiredField]
     public PrecisionFigures PeakTeraOps { get; set; } = new();
 
-    /// <summary>Fraction of peak a real model reaches per precision (calibration); absent uses the planner's default.</summary>
+    /// <summary>Fraction of peak compute a real model reaches per precision (calibration, 0-1); absent uses the planner's default.</summary>
     [JsonPropertyName("efficiency")]
     public PrecisionFigures? Efficiency { get; set; }
+
+    /// <summary>Fraction of memory bandwidth a real model reaches (calibration); absent uses the planner's default.</summary>
+    [JsonPropertyName("bandwidthEfficiency")]
+    [Minimum(0, Exclusive = true)]
+    [Maximum(1)]
+    public double? BandwidthEfficiency { get; set; }
+
+    /// <summary>Fixed cost of one model call (launch, copies), in milliseconds; absent uses the planner's default.</summary>
+    [JsonPropertyName("batchOverheadMs")]
+    [Minimum(0)]
+    [Maximum(1000)]
+    public double? BatchOverheadMs { get; set; }
 
     /// <summary>Power at full load, in watts.</summary>
     [JsonPropertyName("boardPowerWatts")]

@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 
 namespace InferenceOperator.Cli.Commands;
 
-/// <summary>`inferctl crds`: writes crds/&lt;group&gt;_&lt;plural&gt;.yaml and a kustomization listing them.</summary>
+/// <summary>`inferctl crds`: writes crds/&lt;group&gt;_&lt;plural&gt;.yaml and the default catalog, each with a kustomization.</summary>
 internal sealed class CrdsCommand : Command<CrdsCommand.Settings>
 {
     public sealed class Settings : CommandSettings
@@ -13,11 +13,16 @@ internal sealed class CrdsCommand : Command<CrdsCommand.Settings>
         [Description("Folder to write the CRDs into.")]
         [DefaultValue("crds")]
         public string Output { get; init; } = "crds";
+
+        [CommandOption("--catalog <DIR>")]
+        [Description("Folder to write the default AcceleratorProfile catalog into; empty to skip.")]
+        [DefaultValue("config/catalog")]
+        public string Catalog { get; init; } = "config/catalog";
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var written = CrdFiles.Write(settings.Output);
+        var written = CrdFiles.Write(settings.Output, string.IsNullOrEmpty(settings.Catalog) ? null : settings.Catalog);
         foreach (var file in written)
         {
             AnsiConsole.MarkupLineInterpolated($"wrote [green]{file}[/]");
