@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace InferenceOperator.Kube.Tests;
+
+/// <summary>Records every reconcile; optionally fails the first attempts.</summary>
+internal sealed class RecordingReconciler(Func<ObjectKey, int, ReconcileResult>? decide = null) : IReconciler<Widget>
+{
+    public ConcurrentQueue<ObjectKey> Calls { get; } = new();
+
+    private readonly ConcurrentDictionary<ObjectKey, int> attempts = new();
+
+    public int CallsFor(ObjectKey key) => Calls.Count(k => k == key);
+
+    public Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue(key);
+        var attempt = attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+        return Task.FromResult(decide?.Invoke(key, attempt) ?? ReconcileResult.Done);
+    }
+}
+
+/// <summary>Captures metrics callbacks.</summary>
+internal sealed class RecordingMetrics : IControllerMetrics
+{
+    public ConcurrentQueue<(bool Success, TimeSpan Duration)> Reconciles { get; } = new();
+
+    public ConcurrentQueue<int> Retries { get; } = new();
+
+    public ConcurrentQueue<int> Depths { get; } = new();
+
+    public void QueueDepth(string controller, int depth) => Depths.Enqueue(depth);
+
+    public void RetryScheduled(string controller, int attempt, TimeSpan delay) => Retries.Enqueue(attempt);
+
+    public void ReconcileCompleted(string controller, ReconcileResult result, TimeSpan duration) => Reconciles.Enqueue((result.IsSuccess, duration));
+}
+
+public sealed class ControllerTests : ServerTest
+{
+    private static readonly InformerOptions Fast = new() { Namespace = Ns, WatchTimeoutSeconds = 5, InitialBackoff = TimeSpan.FromMilliseconds(20) };
+
+    private (Controller<Widget> Controller, Informer<Widget> Widgets, Informer<V1ConfigMap> ConfigMaps) NewController(RecordingReconciler reconciler, IControllerMetrics? metrics = null)
+    {
+        var widgets = new Informer<Widget>(EntityClient<Widget>(), Fast with { SkipStatusOnlyUpdates = true }, NullLogger.Instance);
+        var configMaps = new Informer<V1ConfigMap>(EntityClient<V1ConfigMap>(), Fast, NullLogger.Instance);
+        var controller = new Controller<Widget>("widgets", widgets, reconciler, new WorkQueueOptions { BaseRetryDelay = TimeSpan.FromMilliseconds(10) }, NullLogger.Instance, metrics)
+            .Owns(configMaps);
+        return (controller, widgets, configMaps);
+    }
+
+    [Fact]
+    public async Task Should_ReconcileExistingAndNewObjects_When_Running()
+    {
+        var widgets = EntityClient<Widget>();
+        await widgets.CreateAsync(Widget.New(Ns, "existing"), default);
+        var reconciler = new RecordingReconciler();
+        var metrics = new RecordingMetrics();
+        var (controller, _, _) = NewController(reconciler, metrics);
+        using var cancel = new CancellationTokenSource();
+
+        var running = controller.RunAsync(cancel.Token);
+        await Await.UntilAsync(() => reconciler.CallsFor(new(Ns, "existing")) == 1, "the existing widget is reconciled");
+        await widgets.CreateAsync(Widget.New(Ns, "new"), default);
+        await Await.UntilAsync(() => reconciler.CallsFor(new(Ns, "new")) == 1, "the new widget is reconciled");
+
+        Assert.True(controller.IsReconciling);
+        Assert.All(metrics.Reconciles, r => Assert.True(r.Success));
+        Assert.NotEmpty(metrics.Depths);
+        await cancel.CancelAsync();
+        await running;
+        Assert.False(controller.IsReconciling);
+    }
+
+    [Fact]
+    public async Task Should_ReconcileOwner_When_OwnedObjectChanges_But_NotOnStatusOnlyUpdates()
+    {
+        var widgets = EntityClient<Widget>();
+        var owner = await widgets.CreateAsync(Widget.New(Ns, "owner"), default);
+        var reconciler = new RecordingReconciler();
+        var (controller, cache, _) = NewController(reconciler);
+        using var cancel = new CancellationTokenSource();
+        var running = controller.RunAsync(cancel.Token);
+        var key = new ObjectKey(Ns, "owner");
+        await Await.UntilAsync(() => reconciler.CallsFor(key) == 1, "the owner is reconciled once");
+
+        await widgets.PatchStatusAsync(Ns, "owner", new WidgetStatus { Phase = "Ready" }, default);
+        await Await.UntilAsync(() => cache.Get(key)?.Status?.Phase == "Ready", "the status-only update reached the cache");
+        await Task.Yield();
+        Assert.Equal(1, reconciler.CallsFor(key));
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = "owned",
+                    OwnerReferences = [new V1OwnerReference { ApiVersion = "test.example.io/v1", Kind = "Widget", Name = "owner", Uid = owner.Metadata.Uid, Controller = true }],
+                },
+            },
+            Ns);
+
+        await Await.UntilAsync(() => reconciler.CallsFor(key) == 2, "the owned config map maps to its owner");
+        Server.Mutate<V1ConfigMap>(Ns, "owned", cm => cm.Data = new Dictionary<string, string> { ["drift"] = "yes" });
+        await Await.UntilAsync(() => reconciler.CallsFor(key) == 3, "drift in the owned object reconciles the owner");
+        Assert.Equal(3, reconciler.CallsFor(key));
+        await cancel.CancelAsync();
+        await running;
+    }
+
+    [Fact]
+    public async Task Should_RetryFailedReconciles_And_ReportThem()
+    {
+        await EntityClient<Widget>().CreateAsync(Widget.New(Ns, "flaky"), default);
+        var reconciler = new RecordingReconciler((_, attempt) => attempt < 3 ? ReconcileResult.Failure("not yet") : ReconcileResult.Done);
+        var metrics = new RecordingMetrics();
+        var (controller, _, _) = NewController(reconciler, metrics);
+        using var cancel = new CancellationTokenSource();
+
+        var running = controller.RunAsync(cancel.Token);
+
+        await Await.UntilAsync(() => reconciler.CallsFor(new(Ns, "flaky")) == 3, "the reconcile succeeds on the third attempt");
+        Assert.Equal([1, 2], metrics.Retries);
+        Assert.Equal([false, false, true], metrics.Reconciles.Select(r => r.Success));
+        await cancel.CancelAsync();
+        await running;
+    }
+
+    [Fact]
+    public async Task Should_MapRelatedObjects_When_AMapperIsGiven()
+    {
+        await EntityClient<Widget>().CreateAsync(Widget.New(Ns, "a"), default);
+        await EntityClient<Widget>().CreateAsync(Widget.New(Ns, "b"), default);
+        var reconciler = new RecordingReconciler();
+        var (controller, widgets, _) = NewController(reconciler);
+        var policies = new Informer<V1Secret>(EntityClient<V1Secret>(), Fast, NullLogger.Instance);
+        controller.Watches(policies, secret => widgets.List(Ns).Where(w => w.Metadata.Name == secret.Metadata.Name).Select(ObjectKey.Of));
+        using var cancel = new CancellationTokenSource();
+        var running = controller.RunAsync(cancel.Token);
+        await Await.UntilAsync(() => reconciler.Calls.Count == 2, "both widgets are reconciled");
+
+        await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "b" } }, Ns);
+
+        await Await.UntilAsync(() => reconciler.CallsFor(new(Ns, "b")) == 2, "only the affected widget is reconciled again");
+        Assert.Equal(1, reconciler.CallsFor(new(Ns, "a")));
+        await cancel.CancelAsync();
+        await running;
+    }
+}
