@@ -10,6 +10,12 @@ internal static class CliHost
 
     public static async Task<int> RunAsync(CommandApp app, string[] args)
     {
+        // Logs and CI capture output through a pipe, where Spectre would assume 80 columns and fold every table.
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 160;
+        }
+
         try
         {
             return await app.RunAsync(args);
