@@ -28,29 +28,32 @@ internal static class Fmt
     /// <summary>Milliseconds: "61", "4.2", "0.35".</summary>
     public static string Ms(double value) => Abs(value) switch
     {
-        >= 10 => value.ToString("#,0", Inv),
-        >= 1 => value.ToString("0.#", Inv),
-        _ => value.ToString("0.##", Inv),
+        >= 10 => value.ToString("N0", Inv),
+        >= 1 => Rounded(value, 1),
+        _ => Rounded(value, 2),
     };
 
     /// <summary>Dollars with cents, "$7.00"; tiny amounts keep four decimals, "$0.0042".</summary>
     public static string Usd(double value) => Abs(value) >= 0.01 || value == 0
-        ? "$" + value.ToString("#,0.00", Inv)
-        : "$" + value.ToString("0.0000", Inv);
+        ? "$" + value.ToString("N2", Inv)
+        : "$" + value.ToString("F4", Inv);
 
     /// <summary>Whole dollars with separators, "$4,854".</summary>
-    public static string UsdWhole(double value) => "$" + value.ToString("#,0", Inv);
+    public static string UsdWhole(double value) => "$" + value.ToString("N0", Inv);
 
     /// <summary>A general figure with three significant digits and no exponent: "1,400", "61.4", "0.977", "0.00123".</summary>
     public static string Num(double value) => Abs(value) switch
     {
-        >= 100 => value.ToString("#,0", Inv),
-        >= 10 => value.ToString("0.#", Inv),
-        >= 1 => value.ToString("0.##", Inv),
+        >= 100 => value.ToString("N0", Inv),
+        >= 10 => Rounded(value, 1),
+        >= 1 => Rounded(value, 2),
         0 => "0",
-        >= 0.001 => value.ToString("0.###", Inv),
+        >= 0.001 => Rounded(value, 3),
         _ => value.ToString("0.######", Inv),
     };
+
+    /// <summary>Rounded half away from zero to at most <paramref name="decimals"/> places, trailing zeros dropped (standard formats are much cheaper than custom ones).</summary>
+    private static string Rounded(double value, int decimals) => Math.Round(value, decimals, MidpointRounding.AwayFromZero).ToString(Inv);
 
     /// <summary>A similarity or fraction with up to five decimals: "0.977", "0.99".</summary>
     public static string Ratio(double value) => value.ToString("0.0####", Inv);

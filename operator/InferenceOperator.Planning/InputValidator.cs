@@ -101,6 +101,8 @@ internal static class InputValidator
 
         Positive(errors, "slo.latencyP95Ms", slo.LatencyP95Ms, 1e9);
         Positive(errors, "slo.throughputRps", slo.ThroughputRps, 1e9);
+        AtLeastWhenPositive(errors, "slo.latencyP95Ms", slo.LatencyP95Ms, MinSloFigure);
+        AtLeastWhenPositive(errors, "slo.throughputRps", slo.ThroughputRps, MinSloFigure);
         if (slo.MinReplicas < 0 || slo.MinReplicas > Planner.ReplicaLimit)
         {
             errors.Add(new("slo.minReplicas", string.Create(CultureInfo.InvariantCulture, $"must be between 0 and {Planner.ReplicaLimit} (got {slo.MinReplicas})")));
@@ -189,9 +191,15 @@ internal static class InputValidator
     }
 
     /// <summary>The first problem with a catalog entry, field-named, or null when it is usable.</summary>
-    public static string? CatalogEntryProblem(AcceleratorProfile a, string field)
+    public static string? CatalogEntryProblem(AcceleratorProfile a, string name)
     {
-        var errors = new List<InputError>(0);
+        if (IsUsable(a))
+        {
+            return null;
+        }
+
+        var field = "catalog[" + name + "]";
+        var errors = new List<InputError>(1);
         Positive(errors, field + ".memoryGiB", a.MemoryGiB, 1e9);
         Positive(errors, field + ".memoryBandwidthGBps", a.MemoryBandwidthGBps, 1e9);
         if (a.PeakTflops is null)
@@ -228,20 +236,54 @@ internal static class InputValidator
             errors.Add(new(field + ".vCpus", string.Create(CultureInfo.InvariantCulture, $"must be >= 1 for a CPU profile (got {a.VCpus})")));
         }
 
-        return errors.Count == 0 ? null : errors[0].ToString();
+        return errors.Count == 0 ? field + ": invalid" : errors[0].ToString();
     }
+
+    /// <summary>The allocation-free check of every rule <see cref="CatalogEntryProblem"/> reports on.</summary>
+    private static bool IsUsable(AcceleratorProfile a) =>
+        PositiveOk(a.MemoryGiB, 1e9)
+        && PositiveOk(a.MemoryBandwidthGBps, 1e9)
+        && a.PeakTflops is { } peak
+        && PositiveOk(peak.Fp32, 1e9) && NonNegativeOk(peak.Fp16, 1e9) && NonNegativeOk(peak.Int8, 1e9) && NonNegativeOk(peak.Int4, 1e9)
+        && PositiveOk(a.BoardPowerWatts, 1e9)
+        && RangeOk(a.IdlePowerWatts, 0, a.BoardPowerWatts)
+        && PositiveOk(a.PricePerHour, 1e9)
+        && a.ComputeEfficiency is { } eff
+        && FractionOk(eff.Fp32) && FractionOk(eff.Fp16) && FractionOk(eff.Int8) && FractionOk(eff.Int4)
+        && FractionOk(a.BandwidthEfficiency)
+        && NonNegativeOk(a.PerBatchOverheadMs, 1e6)
+        && (a.Kind != AcceleratorKind.Cpu || a.VCpus >= 1);
+
+    private static bool PositiveOk(double value, double max) => double.IsFinite(value) && value > 0 && value <= max;
+
+    private static bool NonNegativeOk(double value, double max) => double.IsFinite(value) && value >= 0 && value <= max;
+
+    private static bool RangeOk(double value, double min, double max) => double.IsFinite(value) && value >= min && value <= max;
+
+    private static bool FractionOk(double value) => double.IsFinite(value) && value > 0 && value <= 1;
 
     private static void Positive(List<InputError> errors, string field, double value, double max)
     {
-        if (!double.IsFinite(value) || value <= 0 || value > max)
+        if (!PositiveOk(value, max))
         {
             errors.Add(new(field, string.Create(CultureInfo.InvariantCulture, $"must be > 0 and <= {Fmt.Num(max)} (got {Show(value)})")));
         }
     }
 
+    /// <summary>Smallest SLO latency (ms) and rate (rps) accepted: below it per-inference figures would overflow.</summary>
+    internal const double MinSloFigure = 1e-6;
+
+    private static void AtLeastWhenPositive(List<InputError> errors, string field, double value, double min)
+    {
+        if (PositiveOk(value, double.MaxValue) && value < min)
+        {
+            errors.Add(new(field, string.Create(CultureInfo.InvariantCulture, $"must be >= {min:0.######} (got {value:G3})")));
+        }
+    }
+
     private static void NonNegative(List<InputError> errors, string field, double value, double max)
     {
-        if (!double.IsFinite(value) || value < 0 || value > max)
+        if (!NonNegativeOk(value, max))
         {
             errors.Add(new(field, string.Create(CultureInfo.InvariantCulture, $"must be >= 0 and <= {Fmt.Num(max)} (got {Show(value)})")));
         }
@@ -249,7 +291,7 @@ internal static class InputValidator
 
     private static void Range(List<InputError> errors, string field, double value, double min, double max)
     {
-        if (!double.IsFinite(value) || value < min || value > max)
+        if (!RangeOk(value, min, max))
         {
             errors.Add(new(field, string.Create(CultureInfo.InvariantCulture, $"must be between {Fmt.Num(min)} and {Fmt.Num(max)} (got {Show(value)})")));
         }
@@ -257,7 +299,7 @@ internal static class InputValidator
 
     private static void Fraction(List<InputError> errors, string field, double value)
     {
-        if (!double.IsFinite(value) || value <= 0 || value > 1)
+        if (!FractionOk(value))
         {
             errors.Add(new(field, string.Create(CultureInfo.InvariantCulture, $"must be in (0, 1] (got {Show(value)})")));
         }

@@ -143,7 +143,7 @@ public sealed class Planner
             try
             {
                 var count = Evaluate(evaluations, in context, batches);
-                Score(evaluations.AsSpan(0, count));
+                Score(evaluations.AsSpan(0, count), in context);
                 PickFamilyBests(evaluations, count, bestFeasible.AsSpan(0, families), bestInfeasible.AsSpan(0, families));
                 return Assemble(evaluations, count, bestFeasible.AsSpan(0, families), bestInfeasible.AsSpan(0, families), in context);
             }
@@ -163,26 +163,20 @@ public sealed class Planner
             for (var i = 0; i < catalog.Count; i++)
             {
                 var a = catalog[i];
-                var field = "catalog[" + (a?.Name is { Length: > 0 } n ? n : i.ToString(CultureInfo.InvariantCulture)) + "]";
-                if (a is null)
+                if (a is null || string.IsNullOrEmpty(a.Name))
                 {
-                    Reject(field, ConstraintKind.Catalog, field + ": missing", ref acceleratorGate);
-                    continue;
-                }
-
-                if (string.IsNullOrEmpty(a.Name))
-                {
-                    Reject(field, ConstraintKind.Catalog, field + ".name: required", ref acceleratorGate);
+                    var field = "catalog[" + i.ToString(CultureInfo.InvariantCulture) + "]";
+                    Reject(field, ConstraintKind.Catalog, a is null ? field + ": missing" : field + ".name: required", ref acceleratorGate);
                     continue;
                 }
 
                 if (IndexOf(catalog, a.Name) != i)
                 {
-                    Reject(a.Name, ConstraintKind.Catalog, field + ": duplicate name, the first entry is used", ref acceleratorGate);
+                    Reject(a.Name, ConstraintKind.Catalog, "catalog[" + a.Name + "]: duplicate name, the first entry is used", ref acceleratorGate);
                     continue;
                 }
 
-                if (InputValidator.CatalogEntryProblem(a, field) is { } problem)
+                if (InputValidator.CatalogEntryProblem(a, a.Name) is { } problem)
                 {
                     Reject(a.Name, ConstraintKind.Catalog, problem, ref acceleratorGate);
                     continue;
@@ -287,9 +281,10 @@ public sealed class Planner
                         continue;
                     }
 
+                    var family = Estimator.Prepare(a, i, model, f.WeightBytes, f.Cpu, (Precision)p);
                     for (var b = 0; b < batches.Length; b++)
                     {
-                        Estimator.Evaluate(ref evaluations[count], a, i, model, f.WeightBytes, f.Cpu, in context, (Precision)p, batches[b]);
+                        Estimator.Evaluate(ref evaluations[count], in family, in context, batches[b]);
                         count++;
                     }
                 }
@@ -298,8 +293,16 @@ public sealed class Planner
             return count;
         }
 
-        private void Score(Span<Evaluation> evaluations)
+        private void Score(Span<Evaluation> evaluations, in PlanContext context)
         {
+            if (policy.Objective is Objective.Carbon or Objective.Balanced)
+            {
+                foreach (ref var e in evaluations)
+                {
+                    e.Co2Per1k = Estimator.Co2Per1k(in e, in context);
+                }
+            }
+
             switch (policy.Objective)
             {
                 case Objective.Cost:
@@ -482,12 +485,12 @@ public sealed class Planner
             }
 
             ref readonly var chosenEval = ref evaluations[ranked[0]];
-            var chosen = ToCandidate(in chosenEval);
+            var chosen = ToCandidate(in chosenEval, in context);
             var alternatives = new List<Alternative>(Math.Min(5, rankedCount - 1));
             for (var r = 1; r < rankedCount && alternatives.Count < 5; r++)
             {
                 ref readonly var alt = ref evaluations[ranked[r]];
-                alternatives.Add(new(ToCandidate(in alt), LostBecause(in alt, in chosenEval)));
+                alternatives.Add(new(ToCandidate(in alt, in context), LostBecause(in alt, in chosenEval)));
             }
 
             if (baseline is not null && baseline.PredictedP95Ms > context.SloMs)
@@ -522,7 +525,7 @@ public sealed class Planner
                 ref readonly var e = ref evaluations[closest];
                 binding = e.Failure;
                 reason = "closest candidate " + FamilyName(in e) + " batch " + e.Batch.ToString(CultureInfo.InvariantCulture) + ": " + Reason(in e, in context);
-                closestCandidate = ToCandidate(in e);
+                closestCandidate = ToCandidate(in e, in context);
             }
             else if (acceleratorGate != ConstraintKind.None && !AnyAdmitted(acceleratorAdmitted))
             {
@@ -560,7 +563,7 @@ public sealed class Planner
             }
 
             var a = catalog[index];
-            if (InputValidator.CatalogEntryProblem(a, "catalog[" + name + "]") is { } problem)
+            if (InputValidator.CatalogEntryProblem(a, name) is { } problem)
             {
                 return (null, "policy.baselineAccelerator: " + problem);
             }
@@ -569,17 +572,17 @@ public sealed class Planner
             var naive = context with { MaxCostPerHour = double.PositiveInfinity, MaxPowerWatts = double.PositiveInfinity, PinnedQueueDelayMs = 0 };
             var e = default(Evaluation);
             ref readonly var f = ref facts[(int)Precision.Fp32];
-            Estimator.Evaluate(ref e, a, index, model, f.WeightBytes, f.Cpu, in naive, Precision.Fp32, 1);
+            var family = Estimator.Prepare(a, index, model, f.WeightBytes, f.Cpu, Precision.Fp32);
+            Estimator.Evaluate(ref e, in family, in naive, 1);
             if (e.Failure is ConstraintKind.Memory or ConstraintKind.Replicas or ConstraintKind.Catalog)
             {
                 return (null, "baseline " + name + "/fp32 batch 1 is not possible: " + Reason(in e, in naive));
             }
 
-            var candidate = ToCandidate(in e) with { QualitySource = QualitySource.Reference, CosineMean = null };
-            return (candidate, null);
+            return (ToCandidate(in e, in naive), null);
         }
 
-        private Candidate ToCandidate(in Evaluation e)
+        private Candidate ToCandidate(in Evaluation e, in PlanContext context)
         {
             var a = catalog[e.AcceleratorIndex];
             ref readonly var f = ref facts[(int)e.Precision];
@@ -599,15 +602,18 @@ public sealed class Planner
                 Utilization = e.Utilization,
                 MemoryRequiredGiB = e.MemoryBytes / Estimator.BytesPerGiB,
                 CostPerHour = e.CostPerHour,
-                CostPerMillionInferences = e.CostPerMillion,
+                CostPerMillionInferences = Finite(Estimator.CostPerMillion(in e, in context)),
                 AverageWatts = e.Watts,
-                WattHoursPer1kInferences = e.WhPer1k,
-                GramsCo2ePer1kInferences = e.Co2Per1k,
+                WattHoursPer1kInferences = Finite(Estimator.WhPer1k(in e, in context)),
+                GramsCo2ePer1kInferences = Finite(Estimator.Co2Per1k(in e, in context)),
                 ThroughputSource = e.Source,
                 QualitySource = f.Quality,
                 CosineMean = e.Precision == Precision.Fp32 ? null : f.Cosine,
             };
         }
+
+        /// <summary>Validated inputs keep these finite; this is the last guard that no infinity or NaN reaches a plan.</summary>
+        private static double Finite(double value) => double.IsFinite(value) ? value : 0;
 
         private string FamilyName(in Evaluation e) => catalog[e.AcceleratorIndex].Name + "/" + Fmt.Name(e.Precision);
 

@@ -24,6 +24,7 @@ public sealed class BadInputTests
         ["slo of 0 ms"] = c => c with { Slo = c.Slo with { LatencyP95Ms = 0 } },
         ["slo NaN ms"] = c => c with { Slo = c.Slo with { LatencyP95Ms = double.NaN } },
         ["throughput 0"] = c => c with { Slo = c.Slo with { ThroughputRps = 0 } },
+        ["throughput 1e-308"] = c => c with { Slo = c.Slo with { ThroughputRps = 1e-308 } },
         ["negative min replicas"] = c => c with { Slo = c.Slo with { MinReplicas = -1 } },
         ["NaN flops"] = c => c with { Model = c.Model with { FlopsPerInference = double.NaN } },
         ["zero parameters"] = c => c with { Model = c.Model with { Parameters = 0 } },
@@ -51,6 +52,7 @@ public sealed class BadInputTests
     [InlineData("slo of 0 ms", "slo.latencyP95Ms")]
     [InlineData("slo NaN ms", "slo.latencyP95Ms")]
     [InlineData("throughput 0", "slo.throughputRps")]
+    [InlineData("throughput 1e-308", "slo.throughputRps")]
     [InlineData("negative min replicas", "slo.minReplicas")]
     [InlineData("NaN flops", "model.flopsPerInference")]
     [InlineData("zero parameters", "model.parameters")]
