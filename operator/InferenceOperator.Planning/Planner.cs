@@ -460,21 +460,67 @@ public sealed class Planner
                 ranked[at] = k;
             }
 
-            // Families with no feasible batch size: the reason of their closest candidate.
+            // Families with no feasible batch size: the reason of their closest candidate. When every precision of an
+            // accelerator fails on the same constraint, one line for the accelerator says it ("nvidia-h100: $7.00/h > budget $5.00/h").
             var closest = -1;
-            for (var f = 0; f < bestInfeasible.Length; f++)
+            for (var a = 0; a < catalog.Count; a++)
             {
-                var k = bestInfeasible[f];
-                if (k < 0 || bestFeasible[f] >= 0)
+                int evaluated = 0, failed = 0, accClosest = -1;
+                var sameKind = true;
+                for (var f = a * 4; f < (a * 4) + 4; f++)
+                {
+                    var k = bestInfeasible[f];
+                    if (bestFeasible[f] >= 0)
+                    {
+                        evaluated++;
+                        continue;
+                    }
+
+                    if (k < 0)
+                    {
+                        continue;
+                    }
+
+                    evaluated++;
+                    failed++;
+                    if (accClosest >= 0)
+                    {
+                        sameKind &= evaluations[k].Failure == evaluations[accClosest].Failure;
+                    }
+
+                    if (accClosest < 0 || CompareInfeasible(in evaluations[k], in evaluations[accClosest]) < 0)
+                    {
+                        accClosest = k;
+                    }
+                }
+
+                if (failed == 0)
                 {
                     continue;
                 }
 
-                ref readonly var e = ref evaluations[k];
-                rejections.Add(new(FamilyName(in e), e.Failure, Reason(in e, in context)));
-                if (closest < 0 || CompareInfeasible(in e, in evaluations[closest]) < 0)
+                if (failed >= 2 && failed == evaluated && sameKind)
                 {
-                    closest = k;
+                    ref readonly var e = ref evaluations[accClosest];
+                    var reason = Reason(in e, in context) + " (closest of " + Fmt.Int(failed) + " precisions: " + Fmt.Name(e.Precision) + ")";
+                    rejections.Add(new(catalog[a].Name, e.Failure, reason));
+                }
+                else
+                {
+                    for (var f = a * 4; f < (a * 4) + 4; f++)
+                    {
+                        var k = bestInfeasible[f];
+                        if (k >= 0 && bestFeasible[f] < 0)
+                        {
+                            ref readonly var e = ref evaluations[k];
+                            rejections.Add(new(FamilyName(in e), e.Failure, Reason(in e, in context)));
+                        }
+                    }
+                }
+
+                if (closest < 0 || CompareInfeasible(in evaluations[accClosest], in evaluations[closest]) < 0)
+                {
+                    closest = accClosest;
                 }
             }
 

@@ -206,11 +206,26 @@ public sealed class EstimationRuleTests
         var h100 = DefaultCatalog.Create().Single(a => a.Name == "nvidia-h100");
         var policy = new Policy { Budgets = new Budgets { MaxCostPerHour = 5.00 } };
 
-        var plan = Plan(ExampleModels.MiniLm(), Slo(p95Ms: 100, rps: 100), policy, [h100]);
+        var fp32Only = Plan(ExampleModels.MiniLm(), Slo(p95Ms: 100, rps: 100), policy, [h100]);
+        var allPrecisions = Plan(AllPrecisionsMeasured(ExampleModels.MiniLm()), Slo(p95Ms: 100, rps: 100), policy, [h100]);
 
-        Assert.False(plan.IsFeasible);
-        Assert.Equal(ConstraintKind.CostBudget, plan.BindingConstraint);
-        Assert.Contains(plan.Rejections, r => r.ToString() == "nvidia-h100/fp32: $7.00/h > budget $5.00/h");
+        Assert.False(fp32Only.IsFeasible);
+        Assert.Equal(ConstraintKind.CostBudget, fp32Only.BindingConstraint);
+        Assert.Contains(fp32Only.Rejections, r => r.ToString() == "nvidia-h100/fp32: $7.00/h > budget $5.00/h");
+        Assert.Contains(allPrecisions.Rejections, r => r.ToString() == "nvidia-h100: $7.00/h > budget $5.00/h (closest of 4 precisions: int8)");
+        Assert.DoesNotContain(allPrecisions.Rejections, r => r.Subject.StartsWith("nvidia-h100/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Should_ListEachFamily_When_AnAcceleratorFailsForDifferentReasons()
+    {
+        // fp32 (400 MB) is 3.7x over 0.1 GiB (its worst violation); int8 (100 MB) fits but misses a 1.9 ms SLO (batch time 2 ms).
+        var policy = Policy() with { AllowedPrecisions = [Precision.Fp32, Precision.Int8] };
+
+        var plan = Plan(AllPrecisionsMeasured(RoundModel()), Slo(p95Ms: 1.9, rps: 10), policy, [RoundGpu(memoryGiB: 0.1)]);
+
+        Assert.Contains(plan.Rejections, r => r.Subject == "gpu-a/fp32" && r.Constraint == ConstraintKind.Memory);
+        Assert.Contains(plan.Rejections, r => r.Subject == "gpu-a/int8" && r.Constraint == ConstraintKind.Latency);
     }
 
     [Theory]
