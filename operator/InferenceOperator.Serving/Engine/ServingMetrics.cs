@@ -83,6 +83,10 @@ internal sealed class ServingMetrics
     /// <summary>Ensures series exist from the start (dashboards see zeros rather than gaps).</summary>
     public void Initialise(string model)
     {
+        requestDuration.WithLabels(model);
+        queueDuration.WithLabels(model);
+        computeDuration.WithLabels(model);
+        batchSize.WithLabels(model);
         queueDepth.WithLabels(model).Set(0);
         inflight.WithLabels(model).Set(0);
         cacheHits.WithLabels(model);

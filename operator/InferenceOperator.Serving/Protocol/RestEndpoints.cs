@@ -162,6 +162,13 @@ internal static class RestEndpoints
         var declared = context.Request.ContentLength;
         if (declared > limit)
         {
+            // Let the server drain a moderately oversized body after the 413, so clients that send the whole body
+            // before reading the response (most do, unless they use Expect: 100-continue) see the 413, not a reset.
+            if (declared <= (limit * 4) + (1 << 20) && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } drain)
+            {
+                drain.MaxRequestBodySize = declared;
+            }
+
             throw new InferenceException(ErrorKind.PayloadTooLarge, $"the request body ({declared} bytes) is larger than the limit of {limit} bytes");
         }
 

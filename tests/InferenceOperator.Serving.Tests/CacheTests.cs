@@ -1,0 +1,83 @@
+using InferenceOperator.Serving.Client;
+using InferenceOperator.Serving.Engine;
+using Microsoft.Extensions.Time.Testing;
+
+namespace InferenceOperator.Serving.Tests;
+
+/// <summary>The response cache: keyed by model, version, inputs and requested outputs; bounded by bytes; TTL.</summary>
+public sealed class CacheTests
+{
+    [Fact]
+    public async Task Should_AnswerFromCacheWithoutQueueing_When_SameRequestRepeats()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.MiniLmPath, "--cache", "true", "--max-queue-delay-ms", "0");
+        var tokens = MiniLmInputs.Tokens(6, seed: 77);
+        var options = new OipInferOptions { Outputs = ["924"] };
+        var first = await server.Client.InferAsync("m", MiniLmInputs.For([tokens]), options);
+        var second = await server.Client.InferAsync("m", MiniLmInputs.For([tokens]), options with { Id = "again" });
+        var otherOutputs = await server.Client.InferAsync("m", MiniLmInputs.For([tokens]));
+        var otherTokens = await server.Client.InferAsync("m", MiniLmInputs.For([MiniLmInputs.Tokens(6, seed: 78)]), options);
+
+        Assert.True(first.IsSuccess && second.IsSuccess && otherOutputs.IsSuccess && otherTokens.IsSuccess);
+        Assert.Equal("again", second.Id);
+        Assert.Equal(first.Output("924").AsSingles(), second.Output("924").AsSingles());
+        Assert.NotEqual(first.Output("924").AsSingles(), otherTokens.Output("924").AsSingles());
+        Reference.AssertClose(Reference.MiniLmEmbedding(tokens), second.Output("924").AsSingles());
+
+        var metrics = await server.MetricsAsync();
+        Assert.Equal(1, TestServer.MetricValue(metrics, "inference_cache_hits_total{model=\"m\"}"));
+        Assert.Equal(3, TestServer.MetricValue(metrics, "inference_cache_misses_total{model=\"m\"}"));
+        Assert.Equal(3, TestServer.MetricValue(metrics, "inference_batch_size_count{model=\"m\"}")); // the hit never reached the batcher
+    }
+
+    private static InferTensor Tensor(string name, int bytes) =>
+        new() { Name = name, DataType = TensorDataType.UInt8, Shape = [bytes], Data = new byte[bytes] };
+
+    private static UInt128x2 Key(int value) =>
+        ResponseCache.Key("m", "1", [new InferTensor { Name = "x", DataType = TensorDataType.Int32, Shape = [1], Data = BitConverter.GetBytes(value) }], ["*"]);
+
+    [Fact]
+    public void Should_EvictLeastRecentlyUsed_When_ByteBudgetIsExceeded()
+    {
+        var cache = new ResponseCache(maxBytes: 3000, ttl: null, TimeProvider.System);
+        cache.Add(Key(1), [Tensor("y", 1000)]);
+        cache.Add(Key(2), [Tensor("y", 1000)]);
+        Assert.True(cache.TryGet(Key(1), out _)); // 1 is now the most recently used
+        cache.Add(Key(3), [Tensor("y", 1000)]);
+
+        Assert.True(cache.TryGet(Key(1), out _));
+        Assert.False(cache.TryGet(Key(2), out _));
+        Assert.True(cache.TryGet(Key(3), out _));
+        Assert.True(cache.Bytes <= 3000);
+
+        cache.Add(Key(4), [Tensor("y", 5000)]); // larger than the whole budget: not cached
+        Assert.False(cache.TryGet(Key(4), out _));
+    }
+
+    [Fact]
+    public void Should_ExpireEntries_When_TtlPasses()
+    {
+        var time = new FakeTimeProvider();
+        var cache = new ResponseCache(maxBytes: 1 << 20, ttl: TimeSpan.FromSeconds(10), time);
+        cache.Add(Key(1), [Tensor("y", 10)]);
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.True(cache.TryGet(Key(1), out _));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(cache.TryGet(Key(1), out _));
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
+    public void Should_KeyOnEveryPartOfTheRequest()
+    {
+        InferTensor[] inputs = [new() { Name = "x", DataType = TensorDataType.Int32, Shape = [1, 2], Data = new byte[8] }];
+        var key = ResponseCache.Key("m", "1", inputs, ["y"]);
+        Assert.Equal(key, ResponseCache.Key("m", "1", inputs, ["y"]));
+        Assert.NotEqual(key, ResponseCache.Key("n", "1", inputs, ["y"]));
+        Assert.NotEqual(key, ResponseCache.Key("m", "2", inputs, ["y"]));
+        Assert.NotEqual(key, ResponseCache.Key("m", "1", inputs, ["z"]));
+        Assert.NotEqual(key, ResponseCache.Key("m", "1", [new() { Name = "x", DataType = TensorDataType.Int32, Shape = [2, 1], Data = new byte[8] }], ["y"]));
+        Assert.NotEqual(key, ResponseCache.Key("m", "1", [new() { Name = "x", DataType = TensorDataType.UInt32, Shape = [1, 2], Data = new byte[8] }], ["y"]));
+        Assert.NotEqual(key, ResponseCache.Key("m", "1", [new() { Name = "x", DataType = TensorDataType.Int32, Shape = [1, 2], Data = [0, 0, 0, 0, 0, 0, 0, 1] }], ["y"]));
+    }
+}

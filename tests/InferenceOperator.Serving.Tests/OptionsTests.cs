@@ -1,0 +1,57 @@
+using InferenceOperator.Serving.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace InferenceOperator.Serving.Tests;
+
+public sealed class OptionsTests
+{
+    [Fact]
+    public void Should_NameEverySettingToFix_When_ConfigurationIsInvalid()
+    {
+        var failure = Assert.Throws<OptionsValidationException>(() => ServingHost.Build(
+            ["--max-batch-size", "0", "--execution-provider", "TPU", "--http-port", "9000", "--grpc-port", "9000", "--Cache:Enabled=true", "--Cache:MaxBytes=0", "--idle-watts", "50", "--busy-watts", "10"]));
+        var messages = string.Join("\n", failure.Failures);
+        Assert.Contains("ModelPath is required", messages, StringComparison.Ordinal);
+        Assert.Contains("MaxBatchSize must be at least 1", messages, StringComparison.Ordinal);
+        Assert.Contains("ExecutionProvider 'TPU' is not one of CPU, CUDA, TensorRT, ROCm", messages, StringComparison.Ordinal);
+        Assert.Contains("HttpPort and GrpcPort must differ", messages, StringComparison.Ordinal);
+        Assert.Contains("Cache:MaxBytes must be positive", messages, StringComparison.Ordinal);
+        Assert.Contains("IdleWatts (50) <= BusyWatts (10)", messages, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_LayerJsonFileUnderArguments_When_ConfigFileGiven()
+    {
+        var model = TinyOnnx.FixedDouble(TestServer.TempDirectory);
+        var file = Path.Combine(TestServer.TempDirectory, "serving.json");
+        File.WriteAllText(file, "{\"ModelPath\": \"" + model + "\", \"ModelName\": \"from-file\", \"MaxBatchSize\": 4, \"Cache\": {\"Enabled\": true, \"TtlSeconds\": 5}}");
+        using var app = (IDisposable)ServingHost.Build(["--config", file, "--max-batch-size", "16", "--http-port", "0", "--grpc-port", "0"]);
+        var options = ((Microsoft.AspNetCore.Builder.WebApplication)app).Services.GetService(typeof(IOptions<ServingOptions>)) as IOptions<ServingOptions>;
+        Assert.Equal("from-file", options!.Value.EffectiveModelName);
+        Assert.Equal(16, options.Value.MaxBatchSize);
+        Assert.True(options.Value.Cache.Enabled);
+        Assert.Equal(5, options.Value.Cache.TtlSeconds);
+    }
+
+    [Theory]
+    [InlineData("max 100000", null)]
+    [InlineData("150000 100000", 1.5)]
+    [InlineData("200000 100000\n", 2.0)]
+    [InlineData("garbage", null)]
+    public void Should_ReadCgroupCpuMax(string text, double? expected) => Assert.Equal(expected, CpuLimit.ParseCpuMax(text));
+
+    [Fact]
+    public void Should_UseCgroupQuota_When_Present()
+    {
+        var root = Path.Combine(TestServer.TempDirectory, "cgroup-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, "cpu.max"), "100000 100000");
+        Assert.Equal(1, CpuLimit.Detect(root));
+
+        var v1 = Path.Combine(root, "v1");
+        Directory.CreateDirectory(Path.Combine(v1, "cpu"));
+        File.WriteAllText(Path.Combine(v1, "cpu", "cpu.cfs_quota_us"), "-1");
+        File.WriteAllText(Path.Combine(v1, "cpu", "cpu.cfs_period_us"), "100000");
+        Assert.Equal(Environment.ProcessorCount, CpuLimit.Detect(v1));
+    }
+}
