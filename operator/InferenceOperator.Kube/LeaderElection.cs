@@ -126,7 +126,8 @@ public sealed class LeaderElection(IKubernetes client, LeaderElectionOptions opt
             }
 
             var now = DateTime.UtcNow;
-            current.Spec.HolderIdentity = null;
+            // Empty, not null: KubernetesClient's elector treats a null holder as "no lease" and tries to create it (409 forever).
+            current.Spec.HolderIdentity = "";
             current.Spec.LeaseDurationSeconds = 1;
             current.Spec.RenewTime = now;
             current.Spec.AcquireTime = now;
