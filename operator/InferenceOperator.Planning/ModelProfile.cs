@@ -26,11 +26,12 @@ public sealed record ModelProfile
     /// <summary>The measurement for <paramref name="precision"/>, or null.</summary>
     public PrecisionMeasurement? MeasurementFor(Precision precision)
     {
-        for (var i = 0; i < Measurements.Count; i++)
+        var measurements = Measurements;
+        for (var i = 0; measurements is not null && i < measurements.Count; i++)
         {
-            if (Measurements[i].Precision == precision)
+            if (measurements[i] is { } m && m.Precision == precision)
             {
-                return Measurements[i];
+                return m;
             }
         }
 

@@ -109,8 +109,6 @@ public sealed class Planner
         private readonly List<Rejection> rejections = [];
         private readonly PrecisionFacts[] facts = new PrecisionFacts[4];
         private readonly bool[] acceleratorAdmitted = new bool[catalog.Count];
-        private ConstraintKind acceleratorGate = ConstraintKind.None;
-        private ConstraintKind precisionGate = ConstraintKind.None;
         private int acceleratorRejections;
         private int precisionRejections;
 
@@ -166,31 +164,31 @@ public sealed class Planner
                 if (a is null || string.IsNullOrEmpty(a.Name))
                 {
                     var field = "catalog[" + i.ToString(CultureInfo.InvariantCulture) + "]";
-                    Reject(field, ConstraintKind.Catalog, a is null ? field + ": missing" : field + ".name: required", ref acceleratorGate);
+                    Reject(field, ConstraintKind.Catalog, a is null ? field + ": missing" : field + ".name: required");
                     continue;
                 }
 
                 if (IndexOf(catalog, a.Name) != i)
                 {
-                    Reject(a.Name, ConstraintKind.Catalog, "catalog[" + a.Name + "]: duplicate name, the first entry is used", ref acceleratorGate);
+                    Reject(a.Name, ConstraintKind.Catalog, "catalog[" + a.Name + "]: duplicate name, the first entry is used");
                     continue;
                 }
 
                 if (InputValidator.CatalogEntryProblem(a, a.Name) is { } problem)
                 {
-                    Reject(a.Name, ConstraintKind.Catalog, problem, ref acceleratorGate);
+                    Reject(a.Name, ConstraintKind.Catalog, problem);
                     continue;
                 }
 
                 if (filterByPolicy && !Contains(allowed!, a.Name))
                 {
-                    Reject(a.Name, ConstraintKind.PolicyFilter, "not in policy.allowedAccelerators", ref acceleratorGate);
+                    Reject(a.Name, ConstraintKind.PolicyFilter, "not in policy.allowedAccelerators");
                     continue;
                 }
 
                 if (overrides.Accelerator is { } pinned && !string.Equals(pinned, a.Name, StringComparison.Ordinal))
                 {
-                    Reject(a.Name, ConstraintKind.Override, "overrides.accelerator pins " + pinned, ref acceleratorGate);
+                    Reject(a.Name, ConstraintKind.Override, "overrides.accelerator pins " + pinned);
                     continue;
                 }
 
@@ -215,13 +213,13 @@ public sealed class Planner
                 var name = Fmt.Name(p);
                 if (policy.AllowedPrecisions is { } allowedPrecisions && !Contains(allowedPrecisions, p))
                 {
-                    Reject(name, ConstraintKind.PolicyFilter, "not in policy.allowedPrecisions", ref precisionGate);
+                    Reject(name, ConstraintKind.PolicyFilter, "not in policy.allowedPrecisions");
                     continue;
                 }
 
                 if (overrides.Precision is { } pinned && pinned != p)
                 {
-                    Reject(name, ConstraintKind.Override, "overrides.precision pins " + Fmt.Name(pinned), ref precisionGate);
+                    Reject(name, ConstraintKind.Override, "overrides.precision pins " + Fmt.Name(pinned));
                     continue;
                 }
 
@@ -233,13 +231,13 @@ public sealed class Planner
                 {
                     if (quality.MinCosineSimilarity is { } minCos && q.CosineMean < minCos)
                     {
-                        Reject(name, ConstraintKind.Quality, "cosine " + Fmt.Ratio(q.CosineMean) + " < " + Fmt.Ratio(minCos) + " (policy.quality.minCosineSimilarity)", ref precisionGate);
+                        Reject(name, ConstraintKind.Quality, "cosine " + Fmt.Ratio(q.CosineMean) + " < " + Fmt.Ratio(minCos) + " (policy.quality.minCosineSimilarity)");
                         continue;
                     }
 
                     if (quality.MaxTop1Disagreement is { } maxDis && q.Top1Agreement is { } agree && 1.0 - agree > maxDis)
                     {
-                        Reject(name, ConstraintKind.Quality, "top-1 disagreement " + Fmt.Ratio(1.0 - agree) + " > " + Fmt.Ratio(maxDis) + " (policy.quality.maxTop1Disagreement)", ref precisionGate);
+                        Reject(name, ConstraintKind.Quality, "top-1 disagreement " + Fmt.Ratio(1.0 - agree) + " > " + Fmt.Ratio(maxDis) + " (policy.quality.maxTop1Disagreement)");
                         continue;
                     }
 
@@ -251,7 +249,7 @@ public sealed class Planner
                 }
                 else
                 {
-                    Reject(name, ConstraintKind.Quality, "accuracy not measured (policy.allowUnmeasuredPrecisions is false)", ref precisionGate);
+                    Reject(name, ConstraintKind.Quality, "accuracy not measured (policy.allowUnmeasuredPrecisions is false)");
                     continue;
                 }
 
@@ -573,14 +571,14 @@ public sealed class Planner
                 reason = "closest candidate " + FamilyName(in e) + " batch " + e.Batch.ToString(CultureInfo.InvariantCulture) + ": " + Reason(in e, in context);
                 closestCandidate = ToCandidate(in e, in context);
             }
-            else if (acceleratorGate != ConstraintKind.None && !AnyAdmitted(acceleratorAdmitted))
+            else if (acceleratorRejections > 0 && !AnyAdmitted(acceleratorAdmitted))
             {
-                binding = acceleratorGate;
+                binding = GateBinding(0, acceleratorRejections, overrides.Accelerator);
                 reason = "no accelerator left: " + JoinRejections(isPrecision: false);
             }
             else
             {
-                binding = precisionGate == ConstraintKind.None ? ConstraintKind.PolicyFilter : precisionGate;
+                binding = GateBinding(acceleratorRejections, precisionRejections, overrides.Precision is { } p ? Fmt.Name(p) : null);
                 reason = "no precision left: " + JoinRejections(isPrecision: true);
             }
 
@@ -698,10 +696,27 @@ public sealed class Planner
         private static string Percent(double value, double best) =>
             best > 0 ? " (+" + Fmt.Num((value - best) / best * 100.0) + "%)" : "";
 
-        private void Reject(string subject, ConstraintKind kind, string reason, ref ConstraintKind gate)
+        private void Reject(string subject, ConstraintKind kind, string reason) => rejections.Add(new(subject, kind, reason));
+
+        /// <summary>
+        /// Which gate emptied the candidate list: the pinned choice's own rejection when an override pins one (the others
+        /// were excluded on purpose), else the deepest gate any entry reached (gates run catalog, policy, override, quality).
+        /// </summary>
+        private ConstraintKind GateBinding(int start, int length, string? pinned)
         {
-            rejections.Add(new(subject, kind, reason));
-            gate = kind;
+            var deepest = ConstraintKind.None;
+            for (var i = start; i < start + length; i++)
+            {
+                var r = rejections[i];
+                if (pinned is not null && string.Equals(r.Subject, pinned, StringComparison.Ordinal))
+                {
+                    return r.Constraint;
+                }
+
+                deepest = r.Constraint > deepest ? r.Constraint : deepest;
+            }
+
+            return deepest == ConstraintKind.None ? ConstraintKind.PolicyFilter : deepest;
         }
 
         private string JoinRejections(bool isPrecision)

@@ -83,6 +83,30 @@ public sealed class BadInputTests
         Assert.All(Figures(plan), f => Assert.True(double.IsFinite(f)));
     }
 
+    [Theory]
+    [InlineData("nope", null, ConstraintKind.PolicyFilter)]
+    [InlineData("gpu-b", "gpu-a", ConstraintKind.PolicyFilter)]   // the pinned accelerator itself is filtered out by policy
+    [InlineData(null, "gpu-a", ConstraintKind.Catalog)]           // the pinned accelerator is invalid (zero price)
+    public void Should_NameTheBindingGate_When_NoAcceleratorIsLeft(string? allowed, string? pinned, ConstraintKind expected)
+    {
+        IReadOnlyList<AcceleratorProfile> catalog = [RoundGpu("gpu-a") with { PricePerHour = pinned is not null && allowed is null ? 0 : 1 }, RoundGpu("gpu-b")];
+        var policy = Policy() with { AllowedAccelerators = allowed is null ? null : [allowed] };
+
+        var plan = Plan(RoundModel(), Slo(), policy, catalog, new Overrides { Accelerator = pinned });
+
+        Assert.False(plan.IsFeasible);
+        Assert.Equal(expected, plan.BindingConstraint);
+        Assert.StartsWith("no accelerator left: ", plan.BindingReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_SurviveNullMeasurementsList()
+    {
+        var plan = Plan(RoundModel() with { Measurements = null! }, Slo(), Policy(), [RoundGpu()]);
+
+        Assert.True(plan.IsFeasible);
+    }
+
     [Fact]
     public void Should_SkipOnlyTheBadCatalogEntry_When_OthersAreUsable()
     {
