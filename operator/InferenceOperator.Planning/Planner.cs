@@ -618,8 +618,12 @@ public sealed class Planner
             ref readonly var f = ref facts[(int)Precision.Fp32];
             var family = Estimator.Prepare(a, index, model, f.WeightBytes, f.Cpu, Precision.Fp32);
             Estimator.Evaluate(ref e, in family, in naive, 1);
-            if (e.Failure is ConstraintKind.Memory or ConstraintKind.Replicas or ConstraintKind.Catalog)
+            if (e.Failure == ConstraintKind.Catalog || e.MemoryBytes > family.MemoryCapacityBytes || e.ReplicasNeeded > ReplicaLimit)
             {
+                // Name the physical limit even when the SLO is missed by more: the baseline cannot run at all.
+                e.Failure = e.Failure == ConstraintKind.Catalog ? ConstraintKind.Catalog
+                    : e.MemoryBytes > family.MemoryCapacityBytes ? ConstraintKind.Memory
+                    : ConstraintKind.Replicas;
                 return (null, "baseline " + name + "/fp32 batch 1 is not possible: " + Reason(in e, in naive));
             }
 

@@ -49,6 +49,33 @@ public sealed class SavingsAndExplainTests
     }
 
     [Fact]
+    public void Should_HaveNoBaseline_When_ItDoesNotFitInMemory_EvenIfItAlsoMissesTheSlo()
+    {
+        // 400 MB at fp32 does not fit a 0.2 GiB baseline device, whose 5 ms batch also misses the 2 ms SLO by more.
+        IReadOnlyList<AcceleratorProfile> catalog = [RoundGpu("gpu-a"), RoundGpu("gpu-small", memoryGiB: 0.2)];
+        var policy = Policy() with { BaselineAccelerator = "gpu-small" };
+
+        var plan = Plan(RoundModel(), Slo(p95Ms: 2, rps: 10), policy, catalog);
+
+        Assert.Null(plan.Baseline);
+        Assert.Contains("baseline gpu-small/fp32 batch 1 is not possible: needs 0.373 GiB > 0.2 GiB memory", plan.BaselineNote, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_NoteBaselineMissingTheSlo_And_StillCompareCost()
+    {
+        // The baseline's 5 ms batch misses a 4 ms SLO; the chosen int8 plan (2 ms) meets it.
+        var policy = Policy() with { BaselineAccelerator = "gpu-expensive" };
+
+        var plan = Plan(AllPrecisionsMeasured(RoundModel()), Slo(p95Ms: 4, rps: 10), policy, Catalog);
+
+        Assert.True(plan.IsFeasible);
+        Assert.NotNull(plan.Baseline);
+        Assert.Contains("misses the SLO: p95 5 ms > 4 ms", plan.BaselineNote, StringComparison.Ordinal);
+        Assert.True(plan.SavingsPercent > 0);
+    }
+
+    [Fact]
     public void Should_Explain_ChosenCandidate_In_OneParagraph()
     {
         var plan = Plan(RoundModel(), Slo(p95Ms: 100, rps: 100), Policy() with { BaselineAccelerator = "gpu-expensive" }, Catalog);
