@@ -168,7 +168,7 @@ public sealed class PropertyTests
                     Tied(mine.Score, best.Score) && Tied(mine.CostPerHour, best.CostPerHour) && Tied(mine.Watts, best.Watts) && Tied(mine.P95Ms, best.P95Ms),
                     $"planner chose {chosen}, brute force {best}");
             },
-            iter: 3000);
+            iter: 2000);
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class PropertyTests
                 Assert.All(plan.Alternatives, a => AssertMeetsConstraints(s, a.Candidate));
                 Assert.Contains(plan.Chosen!.Accelerator, plan.Explain(), StringComparison.Ordinal);
             },
-            iter: 2000);
+            iter: 1000);
     }
 
     [Fact]
@@ -225,7 +225,7 @@ public sealed class PropertyTests
                 _ = plan.Explain();
                 Assert.Equal(plan.IsFeasible, plan.BindingConstraint == ConstraintKind.None);
             },
-            iter: 3000);
+            iter: 1500);
     }
 
     private static bool Tied(double x, double y) => Math.Abs(x - y) <= 1e-12 * Math.Max(Math.Abs(x), Math.Abs(y));
