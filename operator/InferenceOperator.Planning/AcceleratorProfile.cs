@@ -36,7 +36,7 @@ public sealed record AcceleratorProfile
     /// <summary>ONNX Runtime execution provider, for example "CUDAExecutionProvider".</summary>
     public string ExecutionProvider { get; init; } = "CPUExecutionProvider";
 
-    /// <summary>Fraction of peak compute reached in practice, per precision (calibration), in (0, 1].</summary>
+    /// <summary>Fraction of peak compute reached in practice, per precision (calibration), in (0, 1]; ignored where the peak is zero (no native path).</summary>
     public PrecisionValues ComputeEfficiency { get; init; } = new(0.5, 0.4, 0.35, 0.35);
 
     /// <summary>Fraction of peak bandwidth reached in practice (calibration), in (0, 1].</summary>

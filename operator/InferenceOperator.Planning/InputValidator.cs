@@ -223,10 +223,14 @@ internal static class InputValidator
         }
         else
         {
-            Fraction(errors, field + ".computeEfficiency.fp32", a.ComputeEfficiency.Fp32);
-            Fraction(errors, field + ".computeEfficiency.fp16", a.ComputeEfficiency.Fp16);
-            Fraction(errors, field + ".computeEfficiency.int8", a.ComputeEfficiency.Int8);
-            Fraction(errors, field + ".computeEfficiency.int4", a.ComputeEfficiency.Int4);
+            // Only precisions with a native path are ever computed at, so only their efficiency must be usable.
+            foreach (var p in (ReadOnlySpan<Precision>)[Precision.Fp32, Precision.Fp16, Precision.Int8, Precision.Int4])
+            {
+                if (a.PeakTflops is null || a.PeakTflops.For(p) > 0)
+                {
+                    Fraction(errors, field + ".computeEfficiency." + Fmt.Name(p), a.ComputeEfficiency.For(p));
+                }
+            }
         }
 
         Fraction(errors, field + ".bandwidthEfficiency", a.BandwidthEfficiency);
@@ -249,7 +253,8 @@ internal static class InputValidator
         && RangeOk(a.IdlePowerWatts, 0, a.BoardPowerWatts)
         && PositiveOk(a.PricePerHour, 1e9)
         && a.ComputeEfficiency is { } eff
-        && FractionOk(eff.Fp32) && FractionOk(eff.Fp16) && FractionOk(eff.Int8) && FractionOk(eff.Int4)
+        && FractionOk(eff.Fp32)
+        && (peak.Fp16 == 0 || FractionOk(eff.Fp16)) && (peak.Int8 == 0 || FractionOk(eff.Int8)) && (peak.Int4 == 0 || FractionOk(eff.Int4))
         && FractionOk(a.BandwidthEfficiency)
         && NonNegativeOk(a.PerBatchOverheadMs, 1e6)
         && (a.Kind != AcceleratorKind.Cpu || a.VCpus >= 1);

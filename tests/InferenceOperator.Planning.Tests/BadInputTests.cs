@@ -18,6 +18,7 @@ public sealed class BadInputTests
         ["zero price"] = c => c with { Catalog = [RoundGpu() with { PricePerHour = 0 }] },
         ["negative idle power"] = c => c with { Catalog = [RoundGpu() with { IdlePowerWatts = -1 }] },
         ["efficiency above one"] = c => c with { Catalog = [RoundGpu() with { BandwidthEfficiency = 1.5 }] },
+        ["zero efficiency on a native path"] = c => c with { Catalog = [RoundGpu() with { ComputeEfficiency = new(0.5, 0.5, 0, 0.5) }] },
         ["cpu without vcpus"] = c => c with { Catalog = [RoundCpu() with { VCpus = 0 }] },
         ["no precision allowed"] = c => c with { Policy = c.Policy with { AllowedPrecisions = [] } },
         ["no accelerator allowed"] = c => c with { Policy = c.Policy with { AllowedAccelerators = ["nope"] } },
@@ -46,6 +47,7 @@ public sealed class BadInputTests
     [InlineData("zero price", "catalog[gpu-a].pricePerHour")]
     [InlineData("negative idle power", "catalog[gpu-a].idlePowerWatts")]
     [InlineData("efficiency above one", "catalog[gpu-a].bandwidthEfficiency")]
+    [InlineData("zero efficiency on a native path", "catalog[gpu-a].computeEfficiency.int8")]
     [InlineData("cpu without vcpus", "catalog[cpu-a].vCpus")]
     [InlineData("no precision allowed", "policy.allowedPrecisions")]
     [InlineData("no accelerator allowed", "policy.allowedAccelerators")]
@@ -97,6 +99,15 @@ public sealed class BadInputTests
         Assert.False(plan.IsFeasible);
         Assert.Equal(expected, plan.BindingConstraint);
         Assert.StartsWith("no accelerator left: ", plan.BindingReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_IgnoreEfficiency_Where_ThereIsNoNativePath()
+    {
+        // RoundGpu has no int4 path, so its int4 efficiency is never used and may be left at zero.
+        var plan = Plan(RoundModel(), Slo(), Policy(), [RoundGpu() with { ComputeEfficiency = new(1, 1, 1, 0) }]);
+
+        Assert.True(plan.IsFeasible, plan.Explain());
     }
 
     [Fact]
