@@ -145,13 +145,21 @@ public sealed class WorkQueueTests
     public async Task Should_RetryWithBackoff_When_WorkFails_And_RequeueAfterSuccess()
     {
         var queue = NewQueue(new WorkQueueOptions { BaseRetryDelay = TimeSpan.FromSeconds(1), MaxParallelism = 1 });
-        var attempts = 0;
+        var scheduled = new List<TimeSpan>();
+        queue.RetryScheduled = (_, _, delay) => scheduled.Add(delay);
+        var runs = new List<DateTimeOffset>();
         using var cancel = new CancellationTokenSource();
         queue.Add("a");
         var running = queue.RunAsync(
             (_, _) =>
             {
-                var attempt = Interlocked.Increment(ref attempts);
+                int attempt;
+                lock (runs)
+                {
+                    runs.Add(time.GetUtcNow());
+                    attempt = runs.Count;
+                }
+
                 return Task.FromResult(attempt switch
                 {
                     1 => ReconcileResult.Failure("first failure"),
@@ -161,18 +169,27 @@ public sealed class WorkQueueTests
             },
             cancel.Token);
 
-        await Await.UntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.Depth == 1, "the first failure is requeued");
-        Assert.Equal(1, queue.Failures("a"));
-        time.Advance(TimeSpan.FromSeconds(1));
-        await Await.UntilAsync(() => Volatile.Read(ref attempts) == 2 && queue.Depth == 1, "the exception is requeued");
-        Assert.Equal(2, queue.Failures("a"));
-        time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(2, Volatile.Read(ref attempts));
-        time.Advance(TimeSpan.FromSeconds(1));
-        await Await.UntilAsync(() => Volatile.Read(ref attempts) == 3 && queue.Depth == 1, "success requeues after a minute");
+        // Step the fake clock while polling: each run happens no earlier than its backoff allows.
+        await Await.UntilAsync(
+            () =>
+            {
+                int count;
+                lock (runs)
+                {
+                    count = runs.Count;
+                }
+
+                time.Advance(TimeSpan.FromMilliseconds(count >= 3 ? 5000 : 250));
+                return count >= 4;
+            },
+            "four runs: two failures, a success and its requeue",
+            TimeSpan.FromSeconds(20));
+
+        Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], scheduled);
+        Assert.True(runs[1] - runs[0] >= TimeSpan.FromSeconds(1));
+        Assert.True(runs[2] - runs[1] >= TimeSpan.FromSeconds(2));
+        Assert.True(runs[3] - runs[2] >= TimeSpan.FromMinutes(1));
         Assert.Equal(0, queue.Failures("a"));
-        time.Advance(TimeSpan.FromMinutes(1));
-        await Await.UntilAsync(() => Volatile.Read(ref attempts) == 4, "the requeue after success runs");
         await cancel.CancelAsync();
         await running.WaitAsync(Bound);
     }
