@@ -38,6 +38,15 @@ public sealed class ModelProfile
     [Minimum(0)]
     public long? ActivationBytesPerItem { get; set; }
 
+    /// <summary>Weight bytes at each precision (file sizes of the weights), which the planner uses for memory and bandwidth.</summary>
+    [JsonPropertyName("weightBytes")]
+    public WeightBytes? WeightBytes { get; set; }
+
+    /// <summary>Precisions that could not be produced or measured, each with the reason.</summary>
+    [JsonPropertyName("unavailable")]
+    [Items(0, 4)]
+    public List<UnavailablePrecision>? Unavailable { get; set; }
+
     /// <summary>Model inputs.</summary>
     [JsonPropertyName("inputs")]
     [Items(0, 64)]
@@ -100,6 +109,15 @@ public sealed class PrecisionProfile
     [Maximum(1)]
     public double? Top1Agreement { get; set; }
 
+    /// <summary>Largest absolute difference of any output element against fp32.</summary>
+    [JsonPropertyName("maxAbsError")]
+    [Minimum(0)]
+    public double? MaxAbsError { get; set; }
+
+    /// <summary>Whether this precision passed the quality thresholds the profile was measured with.</summary>
+    [JsonPropertyName("passed")]
+    public bool? Passed { get; set; }
+
     /// <summary>Relative L2 error of outputs against fp32.</summary>
     [JsonPropertyName("relativeL2")]
     [Minimum(0)]
@@ -129,4 +147,41 @@ public sealed class PrecisionProfile
     [JsonPropertyName("vCpus")]
     [Minimum(1)]
     public int? VCpus { get; set; }
+}
+
+/// <summary>Weight bytes per precision.</summary>
+public sealed class WeightBytes
+{
+    /// <summary>32-bit float weights, in bytes.</summary>
+    [JsonPropertyName("fp32")]
+    [Minimum(0)]
+    public long? Fp32 { get; set; }
+
+    /// <summary>16-bit float weights, in bytes.</summary>
+    [JsonPropertyName("fp16")]
+    [Minimum(0)]
+    public long? Fp16 { get; set; }
+
+    /// <summary>8-bit integer weights, in bytes.</summary>
+    [JsonPropertyName("int8")]
+    [Minimum(0)]
+    public long? Int8 { get; set; }
+
+    /// <summary>4-bit integer weights, in bytes.</summary>
+    [JsonPropertyName("int4")]
+    [Minimum(0)]
+    public long? Int4 { get; set; }
+}
+
+/// <summary>A precision the profiler could not produce or measure, and why.</summary>
+public sealed class UnavailablePrecision
+{
+    /// <summary>The precision.</summary>
+    [JsonPropertyName("precision")]
+    [RequiredField]
+    public Precision Precision { get; set; }
+
+    /// <summary>Why it is unavailable.</summary>
+    [JsonPropertyName("reason")]
+    public string? Reason { get; set; }
 }

@@ -11,6 +11,9 @@ public static class ProfileMapping
         Parameters = profile.Parameters,
         FlopsPerInference = profile.FlopsPerInference,
         ActivationBytesPerItem = profile.ActivationBytesPerItem ?? 0,
+        WeightBytes = profile.WeightBytes is { } bytes
+            ? new Plan.PrecisionValues(bytes.Fp32 ?? 0, bytes.Fp16 ?? 0, bytes.Int8 ?? 0, bytes.Int4 ?? 0)
+            : null,
         SequenceLength = profile.SequenceLength,
         Measurements = (profile.Precisions ?? []).Select(Measurement).ToList(),
     };

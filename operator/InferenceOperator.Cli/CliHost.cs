@@ -25,6 +25,11 @@ internal static class CliHost
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return UsageError;
         }
+        catch (InferenceOperator.Models.ModelException ex)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return UsageError;
+        }
         catch (CommandParseException ex)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");

@@ -10,6 +10,7 @@ app.Configure(config =>
     config.AddCommand<CrdsCommand>("crds")
         .WithDescription("Write the CustomResourceDefinitions generated from the API types.")
         .WithExample("crds", "--output", "crds");
+    ModelBranch.Add(config);
     config.AddCommand<PlanCommand>("plan")
         .WithDescription("Plan precision, accelerator, batching and replicas for InferenceServices, with no cluster.")
         .WithExample("plan", "-f", "examples/minilm-embeddings.yaml", "--profile", "minilm.profile.json");
