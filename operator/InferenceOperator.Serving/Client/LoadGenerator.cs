@@ -108,41 +108,46 @@ public sealed class LoadGenerator(OipClient? client = null)
 
     private static async Task<LoadLevelResult> RunLevelAsync(OipClient oip, LoadTestOptions options, OipEncodedRequest request, int concurrency, CancellationToken cancellationToken)
     {
+        // Requests are counted by completion time inside [warm-up, warm-up + duration] (what perf_analyzer does), so
+        // levels whose latency exceeds the window still measure. At the end of the window requests still in flight
+        // are cancelled: the server drops them from its queue and the next level starts from a drained server.
         var clock = Stopwatch.StartNew();
         var measureFrom = options.Warmup;
         var measureUntil = options.Warmup + options.Duration;
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        window.CancelAfter(measureUntil);
+        var token = window.Token;
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             var latencies = new List<double>(1024);
             var errors = new Dictionary<string, long>(StringComparer.Ordinal);
-            while (!cancellationToken.IsCancellationRequested)
+            while (!token.IsCancellationRequested)
             {
                 var start = clock.Elapsed;
-                if (start >= measureUntil)
-                {
-                    break;
-                }
-
                 string? error = null;
                 try
                 {
-                    using var response = await oip.SendRawAsync(options.Model, request, cancellationToken).ConfigureAwait(false);
+                    using var response = await oip.SendRawAsync(options.Model, request, token).ConfigureAwait(false);
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
                         error = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     }
                 }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    break; // the window closed with this request in flight: not counted
+                }
                 catch (HttpRequestException ex)
                 {
                     error = ex.GetType().Name;
                 }
-                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+                catch (TaskCanceledException)
                 {
                     error = "timeout";
                 }
 
                 var end = clock.Elapsed;
-                if (start < measureFrom || end > measureUntil)
+                if (end < measureFrom || end > measureUntil)
                 {
                     continue; // outside the measured window
                 }
@@ -158,7 +163,7 @@ public sealed class LoadGenerator(OipClient? client = null)
             }
 
             return (latencies, errors);
-        }, cancellationToken)).ToArray();
+        }, CancellationToken.None)).ToArray();
 
         var outcomes = await Task.WhenAll(workers).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();

@@ -83,7 +83,12 @@ internal sealed class OnnxModel : IDisposable
         return (new OnnxModel(cpu, choice), choice);
     }
 
-    private static SessionOptions CreateSessionOptions(int intraOpThreads)
+    /// <summary>
+    /// Session settings of the server (the benchmark's in-process baseline uses the same): full graph optimisation,
+    /// sequential execution, and no spin-waiting in the intra-op pool, so idle ORT threads leave the CPU to request
+    /// parsing and encoding between runs.
+    /// </summary>
+    internal static SessionOptions CreateSessionOptions(int intraOpThreads)
     {
         var options = new SessionOptions
         {
@@ -92,6 +97,7 @@ internal sealed class OnnxModel : IDisposable
             IntraOpNumThreads = intraOpThreads,
             InterOpNumThreads = 1,
         };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return options;
     }
 
