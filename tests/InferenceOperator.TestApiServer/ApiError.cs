@@ -95,6 +95,19 @@ internal sealed class ApiError(int code, string reason, string message) : Except
             Causes = [(field, reason, detail)],
         };
 
+    public static ApiError Invalid(ResourceType type, string name, IReadOnlyList<(string Field, string Reason, string Detail)> causes)
+    {
+        var details = causes.Select(c => $"{c.Field}: {c.Detail}").ToList();
+        var text = details.Count == 1 ? details[0] : $"[{string.Join(", ", details)}]";
+        return new(422, "Invalid", $"{type.Kind}.{type.Group} \"{name}\" is invalid: {text}")
+        {
+            DetailsName = name,
+            DetailsGroup = type.Group,
+            DetailsKind = type.Kind,
+            Causes = causes,
+        };
+    }
+
     public static ApiError BadRequest(string message) => new(400, "BadRequest", message);
 
     public static ApiError Expired(string message) => new(410, "Expired", message);

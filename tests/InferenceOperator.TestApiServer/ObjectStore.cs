@@ -42,6 +42,7 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
     private readonly Dictionary<ObjectKey, StoredObject> objects = [];
     private readonly List<HistoryEvent> history = [];
     private readonly List<Watcher> watchers = [];
+    private readonly Dictionary<(string Group, string Plural), List<Func<JsonObject, (string Field, string Message)?>>> rules = [];
     // Like etcd's revision, never "0": a list of an empty store must give a resourceVersion a watch can resume from.
     private long resourceVersion = 100;
     private long compactedResourceVersion;
@@ -66,6 +67,20 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
         lock (gate)
         {
             types[(type.Group, type.Version, type.Plural)] = type;
+        }
+    }
+
+    public void AddRule(string group, string plural, Func<JsonObject, (string Field, string Message)?> rule)
+    {
+        lock (gate)
+        {
+            if (!rules.TryGetValue((group, plural), out var list))
+            {
+                list = [];
+                rules[(group, plural)] = list;
+            }
+
+            list.Add(rule);
         }
     }
 
@@ -123,7 +138,7 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
                 for (var i = history.Count - 1; i >= 0 && history[i].ResourceVersion > requested; i--)
                 {
                     var e = history[i];
-                    if (e.Resource != type || (ns is not null && e.Namespace != ns))
+                    if (!e.Resource.SameResource(type) || (ns is not null && e.Namespace != ns))
                     {
                         continue;
                     }
@@ -193,6 +208,11 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
                 body.Remove("status");
             }
 
+            if (type.Schema is { } schema)
+            {
+                SchemaValidator.Prune(body, schema);
+            }
+
             var managers = new Dictionary<ManagerKey, HashSet<FieldPath>>();
             var owned = JsonOps.LeafPaths(body);
             if (owned.Count > 0)
@@ -218,6 +238,7 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
 
             CheckPrecondition(type, existing, body);
             var candidate = Scope(type, existing.Data, body, subresource);
+            PruneUnknown(type, candidate);
             return CommitUpdate(type, ns, name, existing, candidate, UpdateOwnership(existing, candidate, manager, subresource));
         }
     }
@@ -236,6 +257,7 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
             }
 
             var candidate = Scope(type, existing.Data, patched, subresource);
+            PruneUnknown(type, candidate);
             return CommitUpdate(type, ns, name, existing, candidate, UpdateOwnership(existing, candidate, manager, subresource));
         }
     }
@@ -292,6 +314,11 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
             else if (type.HasStatusSubresource)
             {
                 applied.Remove("status");
+            }
+
+            if (type.Schema is { } schema && SchemaValidator.UnknownFields(applied, schema) is { Count: > 0 } unknown)
+            {
+                throw new ApiError(500, "InternalError", $"failed to create typed patch object ({(type.Namespaced ? ns + "/" : "")}{name}; {type.ApiVersion}, Kind={type.Kind}): {string.Join(", ", unknown.Select(u => u + ": field not declared in schema"))}");
             }
 
             var appliedPaths = JsonOps.LeafPaths(applied);
@@ -499,7 +526,7 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
 
     private static void Deliver(Watcher watcher, HistoryEvent e)
     {
-        if (e.Resource != watcher.Type || (watcher.Namespace is not null && watcher.Namespace != e.Namespace))
+        if (!e.Resource.SameResource(watcher.Type) || (watcher.Namespace is not null && watcher.Namespace != e.Namespace))
         {
             return;
         }
@@ -550,6 +577,7 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
     {
         ValidateName(type, name);
         ValidateSpecial(type, data);
+        ValidateSchema(type, name, data);
         var metadata = (JsonObject)data["metadata"]!;
         metadata.Remove("managedFields");
         metadata.Remove("deletionTimestamp");
@@ -607,6 +635,7 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
         }
 
         ValidateSpecial(type, candidate);
+        ValidateSchema(type, name, candidate);
         var metadata = (JsonObject)candidate["metadata"]!;
         var oldGeneration = existing.Data["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var parsed) ? parsed
             : existing.Data["metadata"]?["generation"] is JsonValue gi && gi.TryGetValue<int>(out var small) ? small : 1L;
@@ -830,6 +859,32 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
         }
     }
 
+    private static void PruneUnknown(ResourceType type, JsonObject candidate)
+    {
+        if (type.Schema is { } schema)
+        {
+            SchemaValidator.Prune(candidate, schema);
+        }
+    }
+
+    /// <summary>OpenAPI schema validation plus the rules a test registered in place of CEL.</summary>
+    private void ValidateSchema(ResourceType type, string name, JsonObject data)
+    {
+        var errors = type.Schema is { } schema ? SchemaValidator.Validate(data, schema) : [];
+        foreach (var rule in rules.GetValueOrDefault((type.Group, type.Plural)) ?? [])
+        {
+            if (rule(data) is { } failure)
+            {
+                errors.Add((failure.Field, "FieldValueInvalid", $"Invalid value: \"object\": {failure.Message}"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ApiError.Invalid(type, name, errors);
+        }
+    }
+
     /// <summary>Per-resource validation the real server performs and the notes record.</summary>
     private static void ValidateSpecial(ResourceType type, JsonObject data)
     {
@@ -940,7 +995,10 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
                 continue;
             }
 
-            yield return new ResourceType(group, name, plural, kind, namespaced, version["subresources"]?["status"] is not null);
+            yield return new ResourceType(group, name, plural, kind, namespaced, version["subresources"]?["status"] is not null)
+            {
+                Schema = version["schema"]?["openAPIV3Schema"]?.DeepClone() as JsonObject,
+            };
         }
     }
 }

@@ -9,6 +9,16 @@ namespace InferenceOperator.TestApiServer;
 /// <param name="HasStatusSubresource">Whether /status is a separate subresource (main-resource writes then ignore .status).</param>
 public sealed record ResourceType(string Group, string Version, string Plural, string Kind, bool Namespaced = true, bool HasStatusSubresource = false)
 {
+    /// <summary>
+    /// The CRD's openAPIV3Schema, when known: unknown fields are pruned (and rejected by apply) and values validated
+    /// (type, enum, required, bounds, pattern). Null: anything goes, as with x-kubernetes-preserve-unknown-fields.
+    /// </summary>
+    public System.Text.Json.Nodes.JsonObject? Schema { get; init; }
+
+    /// <summary>True when both name the same REST resource (group, version, plural), whatever their schema.</summary>
+    public bool SameResource(ResourceType other) =>
+        other is not null && Group == other.Group && Version == other.Version && Plural == other.Plural;
+
     /// <summary>apiVersion as written in objects: "v1" for the core group, "group/version" otherwise.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 

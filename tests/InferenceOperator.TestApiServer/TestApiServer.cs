@@ -100,6 +100,13 @@ public sealed class TestApiServer : IAsyncDisposable
         return RegisterCustomResource(entity.Group, entity.ApiVersion, entity.PluralName, entity.Kind, namespaced, statusSubresource);
     }
 
+    /// <summary>
+    /// Adds a validation rule for a resource, standing in for a CRD's CEL rule (x-kubernetes-validations), which this
+    /// server does not evaluate. The rule sees the whole object and returns null, or the field ("spec") and the rule's
+    /// message; the write then fails with 422 "&lt;field&gt;: Invalid value: \"object\": &lt;message&gt;" as on a real server.
+    /// </summary>
+    public void AddValidationRule(string group, string plural, Func<JsonObject, (string Field, string Message)?> rule) => store.AddRule(group, plural, rule);
+
     /// <summary>Drops all watch history: any watch or exact list from an older resourceVersion now gets 410 Expired.</summary>
     public void CompactHistory() => store.CompactHistory();
 
