@@ -612,7 +612,7 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
         objects[Key(type, ns, name)] = stored;
         var rendered = Render(type, stored);
         Record("ADDED", type, ns, rendered, null);
-        return Render(type, stored);
+        return rendered;
     }
 
     private JsonObject CommitUpdate(ResourceType type, string ns, string name, StoredObject existing, JsonObject candidate, Dictionary<ManagerKey, HashSet<FieldPath>> managers, bool markDeletion = false)
@@ -660,8 +660,9 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
         }
 
         objects[Key(type, ns, name)] = stored;
-        Record("MODIFIED", type, ns, Render(type, stored), oldRendered);
-        return Render(type, stored);
+        var rendered = Render(type, stored);
+        Record("MODIFIED", type, ns, rendered, oldRendered);
+        return rendered;
     }
 
     private JsonObject CommitDelete(ResourceType type, string ns, string name, StoredObject existing)
