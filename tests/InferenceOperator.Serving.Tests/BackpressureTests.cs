@@ -8,7 +8,7 @@ namespace InferenceOperator.Serving.Tests;
 public sealed class BackpressureTests
 {
     // A long queue delay and a large batch keep requests parked in the queue, so queue state is deterministic.
-    private static readonly string[] Parking = ["--max-batch-size", "64", "--max-queue-delay-ms", "1500"];
+    private static readonly string[] Parking = ["--max-batch-size", "64", "--max-queue-delay-ms", "3000"];
 
     private static OipTensor[] Input(int i) => [OipTensor.FromSingle("x", [1, 2], [i, i + 1])];
 

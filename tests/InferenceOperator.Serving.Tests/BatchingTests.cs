@@ -84,4 +84,46 @@ public sealed class BatchingTests
         Assert.Equal(400, wrongBatch.StatusCode);
         Assert.Contains("input 'x': field 'shape' [2,4]", wrongBatch.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Should_BatchEachShapeGroupSeparately_When_GroupsAreQueuedTogether()
+    {
+        // Everything is queued before the (long) delay of the oldest request expires, so the batches are determined:
+        // one per inner shape, each holding all of that group's requests, none mixing the two.
+        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--max-batch-size", "64", "--max-queue-delay-ms", "3000");
+        var requests = Enumerable.Range(0, 8).Select(i => (Shape: new long[] { 1, i % 2 == 0 ? 3 : 5 }, Values: Enumerable.Range(0, i % 2 == 0 ? 3 : 5).Select(k => (float)((i * 100) + k)).ToArray())).ToArray();
+        var pending = requests.Select(r => server.Client.InferAsync("m", [OipTensor.FromSingle("x", r.Shape, r.Values)])).ToArray();
+        await server.WaitUntilAsync(() => server.Engine.Scheduler!.Depth == 8, "eight requests queued");
+
+        var results = await Task.WhenAll(pending);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            Assert.True(results[i].IsSuccess, results[i].Error);
+            Assert.Equal(requests[i].Values.Select(v => v * 2), results[i].Output("y").AsSingles());
+        }
+
+        var metrics = await server.MetricsAsync();
+        Assert.Equal(2, TestServer.MetricValue(metrics, "inference_batch_size_count{model=\"m\"}"));
+        Assert.Equal(8, TestServer.MetricValue(metrics, "inference_batch_size_sum{model=\"m\"}"));
+        Assert.Equal(0, TestServer.MetricValue(metrics, "inference_batch_size_bucket{model=\"m\",le=\"2\"}"));
+        Assert.Equal(2, TestServer.MetricValue(metrics, "inference_batch_size_bucket{model=\"m\",le=\"4\"}"));
+    }
+
+    [Fact]
+    public async Task Should_EstimateBusyRatioAndEnergy_When_PowerModelConfigured()
+    {
+        await using var server = await TestServer.StartAsync(TinyOnnx.FixedDouble(TestServer.TempDirectory), "--idle-watts", "10", "--busy-watts", "100");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True((await server.Client.InferAsync("m", [OipTensor.FromSingle("x", [1, 4], [1, 2, 3, 4])])).IsSuccess);
+        }
+
+        var first = await server.MetricsAsync();
+        var second = await server.MetricsAsync();
+        var energy = TestServer.MetricValue(second, "inference_energy_joules_total{model=\"m\"}");
+        var ratio = TestServer.MetricValue(second, "inference_busy_ratio{model=\"m\"}");
+        Assert.True(energy > 0, $"energy {energy}");
+        Assert.True(energy >= TestServer.MetricValue(first, "inference_energy_joules_total{model=\"m\"}"));
+        Assert.InRange(ratio!.Value, 0, 1);
+    }
 }

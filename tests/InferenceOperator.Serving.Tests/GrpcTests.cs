@@ -107,7 +107,7 @@ public sealed class GrpcTests(MiniLmServerFixture fixture) : IClassFixture<MiniL
     [Fact]
     public async Task Should_AnswerResourceExhausted_When_QueueIsFull()
     {
-        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--max-batch-size", "64", "--max-queue-delay-ms", "1500", "--queue-capacity", "1");
+        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--max-batch-size", "64", "--max-queue-delay-ms", "3000", "--queue-capacity", "1");
         var parked = server.Client.InferAsync("m", [OipTensor.FromSingle("x", [1, 1], [3])]);
         await server.WaitUntilAsync(() => server.Engine.Scheduler!.Depth == 1, "one request queued");
 
