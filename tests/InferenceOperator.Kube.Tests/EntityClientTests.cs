@@ -318,4 +318,31 @@ public sealed class EntityClientTests : ServerTest
         Assert.Contains("\"name\":\"g\"", json, StringComparison.Ordinal);
         Assert.DoesNotContain("\"status\"", json, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Should_ChangeStatusWithoutGeneration_When_TestPlaysTheController()
+    {
+        var deployments = EntityClient<V1Deployment>();
+        var applied = await deployments.ApplyAsync(new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = "d", NamespaceProperty = Ns },
+            Spec = new V1DeploymentSpec
+            {
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "d" } },
+                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "d" } }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] } },
+            },
+        });
+
+        Server.Mutate<V1Deployment>(Ns, "d", d => d.Status = new V1DeploymentStatus { Replicas = 2, ReadyReplicas = 1, Conditions = [new V1DeploymentCondition { Type = "Progressing", Status = "False", Reason = "ProgressDeadlineExceeded" }] });
+        var pod = Server.Create(new V1Pod { Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = Ns }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "x" }] } });
+        Server.Mutate<V1Pod>(Ns, "p", p => p.Status = new V1PodStatus { ContainerStatuses = [new V1ContainerStatus { Name = "c", Image = "x", ImageID = "", Ready = false, RestartCount = 0, State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = 0, Message = "{\"ok\":true}" } } }] });
+
+        var read = await deployments.GetAsync(Ns, "d", default);
+        var readPod = await Client.CoreV1.ReadNamespacedPodAsync("p", Ns);
+        Assert.Equal(applied.Metadata.Generation, read!.Metadata.Generation);
+        Assert.NotEqual(applied.Metadata.ResourceVersion, read.Metadata.ResourceVersion);
+        Assert.Equal("ProgressDeadlineExceeded", read.Status.Conditions.Single().Reason);
+        Assert.Equal("{\"ok\":true}", readPod.Status.ContainerStatuses.Single().State.Terminated.Message);
+        Assert.Equal(1, pod.Metadata.Generation);
+    }
 }
