@@ -60,7 +60,19 @@ public sealed class LeaderElection(IKubernetes client, LeaderElectionOptions opt
                 leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 isLeader = true;
                 var token = leading.Token;
-                work = Task.Run(() => whileLeading(token), CancellationToken.None);
+                var previous = work;
+                work = Task.Run(
+                    async () =>
+                    {
+                        // A term that just ended may still be unwinding: never let two terms' work overlap.
+                        if (previous is not null)
+                        {
+                            await previous.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                        }
+
+                        await whileLeading(token).ConfigureAwait(false);
+                    },
+                    CancellationToken.None);
             }
 
             Log.StartedLeading(logger, Options.Identity, lease);
@@ -108,9 +120,7 @@ public sealed class LeaderElection(IKubernetes client, LeaderElectionOptions opt
         {
             isLeader = false;
             leading?.Cancel();
-            var running = work;
-            work = null;
-            return running;
+            return work;
         }
     }
 
