@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using InferenceOperator.Serving.Client;
+using Microsoft.ML.OnnxRuntime;
+
+namespace InferenceOperator.Serving.Tests;
+
+/// <summary>The real executable: SIGTERM drains accepted requests, then the process exits cleanly; a real fixed-batch model.</summary>
+public sealed class ProcessTests
+{
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task Should_FinishQueuedRequestsThenExit_When_Sigterm()
+    {
+        var model = TinyOnnx.DynamicDouble(TestServer.TempDirectory);
+        var http = FreePort();
+        var grpc = FreePort();
+        var server = Path.Combine(AppContext.BaseDirectory, "inference-server.dll");
+        using var process = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { server, "--model", model, "--model-name", "m", "--listen", "127.0.0.1", "--http-port", $"{http}", "--grpc-port", $"{grpc}", "--max-batch-size", "64", "--max-queue-delay-ms", "2000" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var client = new OipClient(new Uri($"http://127.0.0.1:{http}/"));
+            for (var i = 0; i < 3000 && !await client.IsServerReadyAsync(); i++)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.True(await client.IsServerReadyAsync(), "server became ready");
+            var queued = Enumerable.Range(0, 4).Select(i => client.InferAsync("m", [OipTensor.FromSingle("x", [1, 2], [i, 1])])).ToArray();
+            using (var metrics = new HttpClient())
+            {
+                for (var i = 0; i < 3000; i++)
+                {
+                    var text = await metrics.GetStringAsync(new Uri($"http://127.0.0.1:{http}/metrics"));
+                    if (TestServer.MetricValue(text, "inference_queue_depth{model=\"m\"}") == 4)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(10);
+                }
+            }
+
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            var results = await Task.WhenAll(queued);
+            for (var i = 0; i < results.Length; i++)
+            {
+                Assert.True(results[i].IsSuccess, results[i].Error);
+                Assert.Equal(new float[] { 2 * i, 2 }, results[i].Output("y").AsSingles());
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.True(process.ExitCode == 0, await errors);
+            Assert.Contains("Shutting down: model m is no longer ready", await output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Should_ServeResNet18OneAtATime_When_ModelHasFixedBatch()
+    {
+        var resnet = new SampleModels.SampleModelCatalog().ResNet18();
+        await using var server = await TestServer.StartAsync(resnet.ModelPath, "--max-batch-size", "8");
+        Assert.False(server.Engine.Scheduler!.Batching);
+        var pixels = Enumerable.Range(0, 3 * 224 * 224).Select(i => (float)((i * 0.618034) % 1.0)).ToArray();
+        var result = await server.Client.InferAsync("m", [OipTensor.FromSingle("Input247", [1, 3, 224, 224], pixels)], new OipInferOptions { Binary = true });
+        Assert.True(result.IsSuccess, result.Error);
+        var output = result.Output("Pooling395_Output_0");
+        Assert.Equal([1L, 512L, 1L, 1L], output.Shape);
+
+        using var session = new InferenceSession(resnet.ModelPath);
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, 224, 224]);
+        using var expected = session.Run(new RunOptions(), ["Input247"], [input], ["Pooling395_Output_0"]);
+        Reference.AssertClose(expected[0].GetTensorDataAsSpan<float>().ToArray(), output.AsSingles(), 1e-4);
+    }
+}
