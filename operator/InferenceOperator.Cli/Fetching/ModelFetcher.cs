@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using InferenceOperator.Models;
 
-namespace InferenceOperator.Cli.Models;
+namespace InferenceOperator.Cli.Fetching;
 
 /// <summary>
 /// Brings a model from its URI to a local file at the planned precision: download (https/http) or copy (file://),

@@ -53,7 +53,8 @@ internal sealed class ServicePlanner(Plan.Planner planner)
         }
     }
 
-    private static (string Name, Plan.Policy Policy) ResolvePolicy(ManifestSet set, InferenceService service)
+    /// <summary>The service's policy from the manifests (policyRef in its namespace), or the built-in defaults without one.</summary>
+    public static (string Name, Plan.Policy Policy) ResolvePolicy(ManifestSet set, InferenceService service)
     {
         if (service.Spec.PolicyRef is not { } reference)
         {

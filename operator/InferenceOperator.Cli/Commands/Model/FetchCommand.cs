@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using InferenceOperator.Cli.Models;
+using InferenceOperator.Cli.Fetching;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

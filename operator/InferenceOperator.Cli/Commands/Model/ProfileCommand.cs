@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
-using InferenceOperator.Cli.Models;
+using InferenceOperator.Cli.Fetching;
 using InferenceOperator.Models;
 using Spectre.Console;
 using Spectre.Console.Cli;
