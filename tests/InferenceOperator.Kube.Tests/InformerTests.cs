@@ -168,4 +168,25 @@ public sealed class InformerTests : ServerTest
         await cancel.CancelAsync();
         await running;
     }
+
+    [Fact]
+    public async Task Should_SkipUndecodableEvent_And_KeepWatching()
+    {
+        var log = new ListLogger();
+        var informer = new Informer<Widget>(EntityClient<Widget>(), Fast, log);
+        using var cancel = new CancellationTokenSource();
+        var running = informer.RunAsync(cancel.Token);
+        await informer.WaitForSyncAsync(cancel.Token);
+
+        var undecodable = System.Text.Json.Nodes.JsonNode.Parse("{\"apiVersion\":\"test.example.io/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"bad\"},\"spec\":{\"size\":\"not-a-number\"}}")!;
+        await Client.CustomObjects.CreateNamespacedCustomObjectAsync(undecodable, "test.example.io", "v1", Ns, "widgets");
+        await EntityClient<Widget>().CreateAsync(Widget.New(Ns, "good"), default);
+
+        await Await.UntilAsync(() => informer.Get(Ns, "good") is not null, "the event after the bad one arrives");
+        Assert.Null(informer.Get(Ns, "bad"));
+        Assert.Equal(1, informer.Lists);
+        Assert.Contains(log.Lines, l => l.Contains("Skipped a bad watch event", StringComparison.Ordinal));
+        await cancel.CancelAsync();
+        await running;
+    }
 }
