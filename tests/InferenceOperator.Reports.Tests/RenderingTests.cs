@@ -167,6 +167,18 @@ public sealed partial class RenderingTests
         Assert.Equal("$4,777.30", table.Rows[^1].Cells[6]);
     }
 
+    [Fact]
+    public void Should_ShortenLongServiceLabels_But_KeepTheFullNameInTheData()
+    {
+        var longName = "a-very-long-inference-service-name-indeed";
+        var services = new List<Api.InferenceService> { Fixtures.Service("team-a", longName, "cheap", 10, 100, Fixtures.Plan("gpu-small", Api.Precision.Fp16, 1, 30), 1, null) };
+        var svg = Svgs(HtmlReportWriter.Write(new ReportBuilder().Build(Fixtures.Request(services), Fixtures.Traffic())))[HtmlReportWriter.CostByServiceId];
+
+        Assert.Contains("team-a/" + longName, Bars(svg, "cost_per_month_usd").Keys);
+        Assert.Contains(svg.Descendants(Svg("text")), t => t.Value == "team-a/a-very-long-inference-se\u2026");
+        Assert.DoesNotContain(svg.Descendants(Svg("text")), t => t.Value == "team-a/" + longName);
+    }
+
     [Theory]
     [InlineData("csv", ReportFormat.Csv)]
     [InlineData("JSON", ReportFormat.Json)]

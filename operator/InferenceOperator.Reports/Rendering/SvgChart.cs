@@ -19,6 +19,7 @@ internal static class SvgChart
     private const int BarHeight = 18;
     private const int GroupGap = 10;
     private const int Top = 52;
+    private const int MaxLabelChars = 32;
 
     public static string Bars(string id, string title, IReadOnlyList<string> categories, IReadOnlyList<ChartSeries> series, Func<decimal, string> format, int decimals)
     {
@@ -42,7 +43,7 @@ internal static class SvgChart
         for (var c = 0; c < categories.Count; c++)
         {
             var groupTop = Top + (c * groupHeight);
-            svg.Append(Inv($"<text x=\"{LabelWidth - 8}\" y=\"{groupTop + (series.Count * BarHeight / 2) + 4}\" text-anchor=\"end\" fill=\"#1f2933\">{Text(categories[c])}</text>\n"));
+            svg.Append(Inv($"<text x=\"{LabelWidth - 8}\" y=\"{groupTop + (series.Count * BarHeight / 2) + 4}\" text-anchor=\"end\" fill=\"#1f2933\">{Text(Short(categories[c]))}</text>\n"));
             for (var k = 0; k < series.Count; k++)
             {
                 var s = series[k];
@@ -64,6 +65,9 @@ internal static class SvgChart
         svg.Append("</svg>\n");
         return svg.ToString();
     }
+
+    /// <summary>Category labels longer than the label area holds end in an ellipsis (data-category keeps the full name).</summary>
+    internal static string Short(string label) => label.Length <= MaxLabelChars ? label : label[..(MaxLabelChars - 1)] + "\u2026";
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
