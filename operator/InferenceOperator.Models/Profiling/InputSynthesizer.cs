@@ -6,7 +6,7 @@ namespace InferenceOperator.Models.Profiling;
 
 /// <summary>
 /// Makes calibration inputs from a model's input specs: token ids within the vocabulary with a realistic attention mask
-/// for text, smooth seeded random images (ImageNet-normalised) for vision, seeded noise otherwise.
+/// for text, seeded random images (ImageNet-normalised) for vision, seeded noise otherwise.
 /// </summary>
 internal sealed class InputSynthesizer
 {
@@ -43,7 +43,8 @@ internal sealed class InputSynthesizer
     /// <summary>One item (batch 1) per seed index; every item has the same shape so items can be concatenated.</summary>
     public IReadOnlyList<InputTensor> Item(int seed, int index, int sequenceLength)
     {
-        var random = new Random(HashCode.Combine(seed, index, 7919));
+        // Not HashCode.Combine: it is randomised per process, and the same seed must give the same items in every run.
+        var random = new Random(unchecked((seed * 1_000_003) + (index * 7919) + 17));
         var textLength = -1;
         var result = new List<InputTensor>(inputs.Count);
         foreach (var (name, type, dims) in inputs)
@@ -72,15 +73,15 @@ internal sealed class InputSynthesizer
             }
 
             var longs = new long[count];
-            var lower = name.ToUpperInvariant();
-            if (lower.Contains("MASK", StringComparison.Ordinal))
+            var upper = name.ToUpperInvariant();
+            if (upper.Contains("MASK", StringComparison.Ordinal))
             {
                 for (var i = 0; i < count; i++)
                 {
                     longs[i] = i % seq < textLength ? 1 : 0;
                 }
             }
-            else if (vocabularies.TryGetValue(name, out var vocabulary) && vocabulary > 16 && !lower.Contains("TYPE", StringComparison.Ordinal) && !lower.Contains("SEGMENT", StringComparison.Ordinal))
+            else if (vocabularies.TryGetValue(name, out var vocabulary) && vocabulary > 16 && !upper.Contains("TYPE", StringComparison.Ordinal) && !upper.Contains("SEGMENT", StringComparison.Ordinal))
             {
                 var low = Math.Min(1000, vocabulary / 10);
                 for (var i = 0; i < count; i++)
@@ -99,31 +100,19 @@ internal sealed class InputSynthesizer
         return result;
     }
 
-    /// <summary>Smooth colour fields plus a little noise, normalised with the ImageNet mean and deviation.</summary>
+    /// <summary>Seeded uniformly random pixels in [0, 1], normalised with the ImageNet mean and deviation for 3-channel inputs.</summary>
     private static float[] Image(Random random, long[] shape)
     {
-        var (channels, height, width) = ((int)shape[1], (int)shape[2], (int)shape[3]);
+        var (channels, plane) = ((int)shape[1], (int)(shape[2] * shape[3]));
         float[] mean = [0.485f, 0.456f, 0.406f];
         float[] std = [0.229f, 0.224f, 0.225f];
-        var values = new float[channels * height * width];
+        var values = new float[channels * plane];
         for (var c = 0; c < channels; c++)
         {
-            var waves = Enumerable.Range(0, 4).Select(_ => (Fx: random.NextDouble() * 0.1, Fy: random.NextDouble() * 0.1, Phase: random.NextDouble() * Math.PI * 2, Amp: random.NextDouble())).ToArray();
-            var baseLevel = random.NextDouble();
-            for (var y = 0; y < height; y++)
+            for (var i = 0; i < plane; i++)
             {
-                for (var x = 0; x < width; x++)
-                {
-                    var v = baseLevel;
-                    foreach (var (fx, fy, phase, amp) in waves)
-                    {
-                        v += 0.25 * amp * Math.Sin((fx * x) + (fy * y) + phase);
-                    }
-
-                    v += (random.NextDouble() - 0.5) * 0.1;
-                    var pixel = Math.Clamp(v, 0, 1);
-                    values[(c * height * width) + (y * width) + x] = channels == 3 ? (float)((pixel - mean[c]) / std[c]) : (float)pixel;
-                }
+                var pixel = random.NextSingle();
+                values[(c * plane) + i] = channels == 3 ? (pixel - mean[c]) / std[c] : pixel;
             }
         }
 

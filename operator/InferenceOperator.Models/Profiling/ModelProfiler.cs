@@ -79,7 +79,7 @@ public sealed class ModelProfiler(ModelAnalyzer analyzer, ModelQuantizer quantiz
                 var speed = options.MeasureSpeed ? Measure(session, items, outputName, batchable, options.MeasureTime, cancellationToken) : default;
                 var passed = precision == ModelPrecision.Fp32
                     || (quality.CosineMean >= options.Thresholds.MinCosineSimilarity
-                        && (quality.Top1 is null || 1 - quality.Top1 <= options.Thresholds.MaxTop1Disagreement));
+                        && (quality.Top1 is null || 1 - quality.Top1 <= options.Thresholds.MaxTop1Disagreement + 1e-9));
                 results.Add(new PrecisionProfile
                 {
                     Precision = precision,

@@ -120,6 +120,11 @@ internal sealed class Int8Quantizer(ModelProto model, QuantizationOptions option
         }
 
         var role = roles.GetValueOrDefault(weight.Name);
+        if (node.OpType == "Conv" && role == WeightRole.ConvWeight && TensorData.ElementCount(weight.Dims.Skip(1)) is var depth && depth < options.Int8MinConvReductionDepth)
+        {
+            return $"reduction depth {depth} < {options.Int8MinConvReductionDepth}: too few terms per output to average out int8 error";
+        }
+
         return (node.OpType, role) switch
         {
             ("MatMul", WeightRole.MatMulWeight) => null,
@@ -134,7 +139,8 @@ internal sealed class Int8Quantizer(ModelProto model, QuantizationOptions option
         (node.OpType == "Conv" && options.Int8Conv == Int8ConvMode.WeightOnly) || weightOnly.Contains(GraphRewriter.NodeLabel(node));
 
     /// <summary>
-    /// Weight-only int8: the weight is stored int8 with a per-channel scale and dequantized by DequantizeLinear; the
+    /// Weight-only int8: the weight is stored uint8 with a per-channel scale and zero point (asymmetric: every code is
+    /// used even when a channel's weights are skewed) and dequantized by DequantizeLinear; the
     /// node itself computes in fp32 (ONNX Runtime folds the dequantization at load), so only storage shrinks.
     /// </summary>
     private void WeightOnly(GraphRewriter rewriter, NodeProto node, int axis)
@@ -145,22 +151,23 @@ internal sealed class Int8Quantizer(ModelProto model, QuantizationOptions option
         var perChannel = values.Length / channels;
         byte[] q;
         float[] scales;
+        byte[] zeros;
         if (axis == 0)
         {
-            (q, scales) = QuantMath.SymmetricPerColumn(Transpose(values, channels, perChannel), perChannel, channels, 127, 0);
+            (q, scales, zeros) = QuantMath.AsymmetricPerColumn(Transpose(values, channels, perChannel), perChannel, channels);
             q = Transpose(q, perChannel, channels);
         }
         else
         {
-            (q, scales) = QuantMath.SymmetricPerColumn(values, perChannel, channels, 127, 0);
+            (q, scales, zeros) = QuantMath.AsymmetricPerColumn(values, perChannel, channels);
         }
 
         var weight = rewriter.Name(tensor.Name + "_int8");
         var scale = rewriter.Name(tensor.Name + "_int8_scale");
         var zero = rewriter.Name(tensor.Name + "_int8_zero_point");
-        rewriter.AddInitializer(TensorData.Bytes(weight, DataType.Int8, q, [.. tensor.Dims]));
+        rewriter.AddInitializer(TensorData.Bytes(weight, DataType.Uint8, q, [.. tensor.Dims]));
         rewriter.AddInitializer(TensorData.Floats(scale, scales, channels));
-        rewriter.AddInitializer(TensorData.Bytes(zero, DataType.Int8, new byte[channels], channels));
+        rewriter.AddInitializer(TensorData.Bytes(zero, DataType.Uint8, zeros, channels));
         var dequantized = rewriter.Name(tensor.Name + "_dequantized");
         rewriter.Emit(Nodes.Make("DequantizeLinear", rewriter.Name(Stem(node) + "_weight_DequantizeLinear"), [weight, scale, zero], [dequantized], attributes: Nodes.Int("axis", axis)));
         var clone = node.Clone();

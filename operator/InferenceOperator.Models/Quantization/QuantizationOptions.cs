@@ -45,6 +45,12 @@ public sealed record QuantizationOptions
     /// </summary>
     public double Int8MinActivationSqnrDb { get; init; } = 20;
 
+    /// <summary>
+    /// int8: a Conv summing fewer input terms per output than this (in-channels/group x kernel area: a network's stem
+    /// and its 1x1 shortcut projections) stays fp32; its share of the weights is tiny and its error does not average out.
+    /// </summary>
+    public int Int8MinConvReductionDepth { get; init; } = 512;
+
     /// <summary>int8: MatMul nodes (by name) to quantize weight-only instead of dynamically.</summary>
     public IReadOnlyList<string> Int8WeightOnlyNodes { get; init; } = [];
 
@@ -69,6 +75,7 @@ public sealed record QuantizationOptions
         $"emb={QuantizeEmbeddings}",
         $"conv={Int8Conv}",
         $"sqnr={Int8MinActivationSqnrDb}",
+        $"convdepth={Int8MinConvReductionDepth}",
         $"weightonly={string.Join(",", Int8WeightOnlyNodes.Order(StringComparer.Ordinal))}",
         $"fp16full={Fp16FullGraph}",
         $"block={Int4BlockSize}",
