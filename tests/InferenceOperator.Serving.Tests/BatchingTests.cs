@@ -9,7 +9,7 @@ public sealed class BatchingTests
     public async Task Should_MatchUnbatchedRuns_When_RequestsOfDifferentSequenceLengthsAreBatched()
     {
         // A long queue delay makes the batcher wait for company, so concurrent requests really share batches.
-        await using var server = await TestServer.StartAsync(TestServer.MiniLmPath, "--max-batch-size", "8", "--max-queue-delay-ms", "150");
+        await using var server = await TestServer.StartAsync(TestServer.MiniLmPath, "--max-batch-size", "8", "--max-queue-delay-ms", "300");
         int[] lengths = [5, 8, 12];
         var requests = Enumerable.Range(0, 24).Select(i =>
         {

@@ -64,7 +64,8 @@ internal sealed class OnnxModel : IDisposable
             {
                 AppendProvider(probe, provider);
                 var session = new InferenceSession(path, probe);
-                return (new OnnxModel(session, new(provider, provider, false, null)), new(provider, provider, false, null));
+                var native = new ExecutionProviderChoice(provider, provider, FellBack: false, Reason: null);
+                return (new OnnxModel(session, native), native);
             }
             catch (OnnxRuntimeException ex)
             {

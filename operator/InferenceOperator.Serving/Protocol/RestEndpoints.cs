@@ -234,9 +234,9 @@ internal static class RestEndpoints
 
     public static Task WriteError(HttpContext context, int status, string message)
     {
-        if (context.Response.HasStarted)
+        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
         {
-            return Task.CompletedTask;
+            return Task.CompletedTask; // nothing can be sent any more
         }
 
         if (status is 429 or 503)
