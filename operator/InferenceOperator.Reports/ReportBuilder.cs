@@ -54,7 +54,7 @@ public sealed class ReportBuilder(ITrafficSource? traffic = null, Plan.Planner? 
         };
     }
 
-    private static ServiceKey Key(InferenceService service) =>
+    internal static ServiceKey Key(InferenceService service) =>
         new(service.Metadata.NamespaceProperty ?? "default", service.Metadata.Name ?? "");
 
     private ServiceReport Row(InferenceService service, ReportRequest request, IReadOnlyList<Plan.AcceleratorProfile> catalog, TrafficSnapshot snapshot, decimal windowHours)
@@ -203,7 +203,7 @@ public sealed class ReportBuilder(ITrafficSource? traffic = null, Plan.Planner? 
         };
     }
 
-    private static (string Name, InferencePolicySpec? Spec) ResolvePolicy(InferenceService service, ServiceKey key, ReportRequest request, List<ReportGap> gaps)
+    internal static (string Name, InferencePolicySpec? Spec) ResolvePolicy(InferenceService service, ServiceKey key, ReportRequest request, List<ReportGap> gaps)
     {
         if (service.Spec.PolicyRef is not { } reference)
         {
