@@ -14,8 +14,10 @@ namespace InferenceOperator.Cli.Local;
 /// with real measurements on this CPU, plans against this machine's CPU (and, for comparison, the cluster catalog),
 /// quantizes to the chosen precision and starts the serving engine on 127.0.0.1 with the planned batch limits.
 /// </summary>
-internal sealed class LocalReconciler(LocalState state, Plan.Planner planner)
+internal sealed class LocalReconciler(LocalState state, Plan.Planner planner, LocalProfileOptions? profiling = null)
 {
+    private readonly LocalProfileOptions profiling = profiling ?? new LocalProfileOptions();
+
     public static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(3);
 
     /// <summary>Profiles (cached by model checksum) and plans one service; profileAll measures every precision, not only the policy's (so a cluster plan can weigh them all).</summary>
@@ -119,7 +121,7 @@ internal sealed class LocalReconciler(LocalState state, Plan.Planner planner)
             MinCosineSimilarity = policy.Quality.MinCosineSimilarity ?? 0.99,
             MaxTop1Disagreement = policy.Quality.MaxTop1Disagreement ?? 0.02,
         };
-        var key = $"{sha}-{string.Join("-", precisions.Select(p => p.ToString().ToLowerInvariant()))}-{LocalMachine.VCpus}cpu.json";
+        var key = $"{sha}-{string.Join("-", precisions.Select(p => p.ToString().ToLowerInvariant()))}-{LocalMachine.VCpus}cpu-{profiling.Samples}{(profiling.MeasureSpeed ? "" : "-nospeed")}.json";
         var cached = Path.Combine(state.ProfilesFolder, key);
         if (File.Exists(cached))
         {
@@ -135,7 +137,8 @@ internal sealed class LocalReconciler(LocalState state, Plan.Planner planner)
             {
                 Precisions = precisions,
                 Thresholds = thresholds,
-                Samples = 16,
+                Samples = profiling.Samples,
+                MeasureSpeed = profiling.MeasureSpeed,
                 VocabularyPath = File.Exists(vocabulary) ? vocabulary : null,
                 OutputDirectory = work.FullName,
                 VCpus = LocalMachine.VCpus,
@@ -221,3 +224,6 @@ internal sealed class LocalReconciler(LocalState state, Plan.Planner planner)
     private static string LogTail(string path) =>
         File.Exists(path) ? string.Join(" | ", File.ReadLines(path).TakeLast(5)) : "(no log)";
 }
+
+/// <summary>How thoroughly local mode profiles: calibration inputs and whether CPU speed is measured (the planner's calibration).</summary>
+internal sealed record LocalProfileOptions(int Samples = 16, bool MeasureSpeed = true);

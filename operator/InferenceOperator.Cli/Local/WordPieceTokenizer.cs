@@ -83,12 +83,23 @@ internal sealed class WordPieceTokenizer
         return pieces;
     }
 
+    private const string Accented = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿ";
+    private const string Plain = "aaaaaaceeeeiiiinooooouuuuyy";
+
+    private static char FoldAccent(char c)
+    {
+        var index = Accented.IndexOf(c, StringComparison.Ordinal);
+        return index < 0 ? c : Plain[index];
+    }
+
     private static IEnumerable<string> Words(string text)
     {
-        var normalized = text.ToLowerInvariant().Normalize(NormalizationForm.FormD);
+        // Invariant globalization (no ICU) cannot decompose accents, so Latin letters are folded by table.
+        var normalized = text.ToLowerInvariant();
         var word = new StringBuilder();
-        foreach (var c in normalized)
+        foreach (var original in normalized)
         {
+            var c = FoldAccent(original);
             var category = CharUnicodeInfo.GetUnicodeCategory(c);
             if (category == UnicodeCategory.NonSpacingMark)
             {
