@@ -23,6 +23,9 @@ app.Configure(config =>
     config.AddCommand<BenchCommand>("bench")
         .WithDescription("Closed-loop load against any Open Inference Protocol server: throughput, p50/p95/p99, errors.")
         .WithExample("bench", "--url", "http://127.0.0.1:8080/", "--model", "minilm", "--concurrency", "1,8,32", "--duration", "20s");
+    config.AddCommand<ReportCommand>("report")
+        .WithDescription("Cost, energy and carbon per service and namespace, with savings and opportunities (table/csv/json/markdown/html).")
+        .WithExample("report", "-f", "examples/minilm-embeddings.yaml", "--profile", "minilm.profile.json", "-o", "html");
     config.AddCommand<ServeCommand>("serve").WithDescription("Run the serving engine in this process (what local mode starts).");
     config.AddCommand<ValidateCommand>("validate")
         .WithDescription("Check manifests against the CRD schemas and the operator's own spec rules.")
