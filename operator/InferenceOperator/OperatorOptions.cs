@@ -14,6 +14,9 @@ public sealed class OperatorOptions
     /// <summary>InferencePolicy used by services without policyRef, looked up in the service's namespace; absent uses built-in defaults.</summary>
     public string? DefaultPolicy { get; set; }
 
+    /// <summary>Path of a kubeconfig to use; empty uses $KUBECONFIG, ~/.kube/config or the in-cluster service account.</summary>
+    public string? Kubeconfig { get; set; }
+
     /// <summary>Namespace to watch; empty watches all.</summary>
     public string? WatchNamespace { get; set; }
 

@@ -1,18 +1,7 @@
-using InferenceOperator;
 using InferenceOperator.Hosting;
-using Microsoft.Extensions.Options;
 
-// The InferenceService operator: options → Kubernetes client → informers + controller (+ leader election) → health and metrics.
-var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddInferenceOperator(builder.Configuration);
-
-var ports = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
-builder.WebHost.ConfigureKestrel(kestrel =>
-{
-    kestrel.ListenAnyIP(ports.MetricsPort);
-    kestrel.ListenAnyIP(ports.HealthPort);
-});
-
-var app = builder.Build();
-app.MapOperatorEndpoints(app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value);
-await app.RunAsync();
+// The InferenceService operator. Configuration: section "Operator" (env Operator__*), the cluster from the current
+// kubeconfig or the in-cluster service account. Contents:
+//   options (validated on start) → Kubernetes client → informers → controller + reconciler → leader election (if enabled)
+//   → Kestrel: /metrics on Operator:MetricsPort, /healthz and /readyz on Operator:HealthPort.
+await OperatorHost.Build(args).RunAsync();

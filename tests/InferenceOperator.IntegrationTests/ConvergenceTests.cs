@@ -49,7 +49,7 @@ public sealed class ConvergenceTests
         h.MarkDeploymentReady("minilm", scaled: 2);
         await h.UntilConditionAsync("minilm", ConditionTypes.Ready, Conditions.True);
         Assert.Equal(2, h.Get("minilm")!.Status!.ReadyReplicas);
-        Assert.Contains(h.Events("minilm"), e => e.Reason == "PlanChanged");
+        await Await.UntilAsync(() => h.Events("minilm").Any(e => e.Reason == "PlanChanged"), "a PlanChanged event is recorded");
         Assert.Contains("inferenceservice_planned_cost_dollars_per_hour{namespace=\"converge\",service=\"minilm\"", await h.ScrapeAsync(), StringComparison.Ordinal);
     }
 

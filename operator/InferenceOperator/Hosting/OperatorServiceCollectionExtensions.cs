@@ -18,7 +18,11 @@ internal static class OperatorServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IKubernetes>(_ => KubernetesClientFactory.Create(KubernetesClientConfiguration.BuildDefaultConfig()));
+        // An explicit kubeconfig (Operator:Kubeconfig) wins; else $KUBECONFIG or ~/.kube/config, else the in-cluster service account.
+        var kubeconfig = configuration.GetSection(OperatorOptions.Section)[nameof(OperatorOptions.Kubeconfig)];
+        services.AddSingleton<IKubernetes>(_ => KubernetesClientFactory.Create(string.IsNullOrEmpty(kubeconfig)
+            ? KubernetesClientConfiguration.BuildDefaultConfig()
+            : KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)));
         services.AddSingleton<OperatorMetrics>();
         services.AddSingleton(sp => new EventRecorder(
             sp.GetRequiredService<IKubernetes>(),

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using InferenceOperator.Api;
+using InferenceOperator.Api.Schema;
+using InferenceOperator.ApiMapping;
+using InferenceOperator.Controllers;
+using InferenceOperator.Hosting;
+using InferenceOperator.Kube;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace InferenceOperator.IntegrationTests;
+
+/// <summary>The real host (what `make run` starts) against the test API server through a kubeconfig file.</summary>
+public sealed class HostTests
+{
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task Should_ServeHealthReadinessAndMetrics_And_Reconcile()
+    {
+        await using var server = await TestApiServer.TestApiServer.StartAsync();
+        using var client = KubernetesClientFactory.Create(server.ClientConfiguration());
+        foreach (var kind in CrdGenerator.Kinds)
+        {
+            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(new CrdGenerator().Generate(kind));
+        }
+
+        await new EntityClient<AcceleratorProfile>(client, "test").CreateAsync(CatalogMapping.DefaultCatalog().First(a => a.Metadata.Name == "cpu-x86"), default);
+        var kubeconfig = Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(kubeconfig, $$"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: test
+              cluster:
+                server: {{server.BaseUrl}}
+            users:
+            - name: test
+              user:
+                token: test-token
+            contexts:
+            - name: test
+              context:
+                cluster: test
+                user: test
+            current-context: test
+            """);
+        var (metricsPort, healthPort) = (FreePort(), FreePort());
+        await using var app = OperatorHost.Build(
+        [
+            $"--Operator:Kubeconfig={kubeconfig}",
+            $"--Operator:MetricsPort={metricsPort}",
+            $"--Operator:HealthPort={healthPort}",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await app.StartAsync();
+        try
+        {
+            using var http = new HttpClient();
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/healthz"))).StatusCode);
+            await Await.UntilAsync(() => http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/readyz")).GetAwaiter().GetResult().StatusCode == HttpStatusCode.OK, "/readyz reports the caches synced");
+
+            var service = Samples.Service("svc");
+            service.Metadata.NamespaceProperty = "default";
+            await new EntityClient<InferenceService>(client, "test").CreateAsync(service, default);
+            await Await.UntilAsync(() => Conditions.IsTrue(server.Get<InferenceService>("default", "svc")?.Status?.Conditions, ConditionTypes.PlanReady), "the host reconciles the service");
+            Assert.NotNull(server.Get<V1Deployment>("default", "svc"));
+
+            string Scrape() => http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics")).GetAwaiter().GetResult();
+            await Await.UntilAsync(() => Scrape().Contains("reconcile_total{", StringComparison.Ordinal), "a finished reconcile is counted");
+            var metrics = Scrape();
+            Assert.Contains("reconcile_total{controller=\"inferenceservice\",result=\"success\"}", metrics, StringComparison.Ordinal);
+            Assert.Contains("inferenceservice_planned_cost_dollars_per_hour{namespace=\"default\",service=\"svc\",accelerator=\"cpu-x86\"", metrics, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.StopAsync();
+            File.Delete(kubeconfig);
+        }
+    }
+
+    [Fact]
+    public void Should_RefuseToStart_When_OptionsAreInvalid()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => OperatorHost.Build(["--Operator:Parallelism=0", "--Operator:Kubeconfig=/nonexistent"]));
+        Assert.Contains("Parallelism", error.Message, StringComparison.Ordinal);
+    }
+}
