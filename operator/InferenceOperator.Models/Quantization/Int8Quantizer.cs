@@ -26,8 +26,10 @@ internal sealed class Int8Quantizer(ModelProto model, QuantizationOptions option
             return rewriter;
         }
 
-        var anyWeightOnly = model.Graph.Node.Any(n => IsWeightOnly(n) && IsCandidate(rewriter, roles, n) is null);
-        EnsureOpset(anyWeightOnly ? PerAxisDequantizeOpset : DynamicQuantizeOpset);
+        if (model.Graph.Node.Any(n => n.OpType is "MatMul" or "Gemm" or "Conv" && !IsWeightOnly(n) && IsCandidate(rewriter, roles, n) is null))
+        {
+            EnsureOpset(DynamicQuantizeOpset);
+        }
         var perAxisDequantize = OnnxFile.DefaultOpset(model) >= PerAxisDequantizeOpset;
         var done = 0;
         foreach (var node in model.Graph.Node.ToList())
@@ -140,8 +142,8 @@ internal sealed class Int8Quantizer(ModelProto model, QuantizationOptions option
 
     /// <summary>
     /// Weight-only int8: the weight is stored uint8 with a per-channel scale and zero point (asymmetric: every code is
-    /// used even when a channel's weights are skewed) and dequantized by DequantizeLinear; the
-    /// node itself computes in fp32 (ONNX Runtime folds the dequantization at load), so only storage shrinks.
+    /// used even when a channel's weights are skewed) and expanded to fp32 by constant Cast/Sub/Mul nodes; the node
+    /// itself computes in fp32 (ONNX Runtime folds the expansion at load), so only storage shrinks.
     /// </summary>
     private void WeightOnly(GraphRewriter rewriter, NodeProto node, int axis)
     {
@@ -162,14 +164,22 @@ internal sealed class Int8Quantizer(ModelProto model, QuantizationOptions option
             (q, scales, zeros) = QuantMath.AsymmetricPerColumn(values, perChannel, channels);
         }
 
-        var weight = rewriter.Name(tensor.Name + "_int8");
-        var scale = rewriter.Name(tensor.Name + "_int8_scale");
-        var zero = rewriter.Name(tensor.Name + "_int8_zero_point");
+        // Cast/Sub/Mul rather than DequantizeLinear: every input is constant, so ONNX Runtime folds them into an fp32
+        // weight when the session starts (it deliberately leaves DequantizeLinear unfolded), costing nothing per run.
+        long[] broadcast = axis == 0 ? [channels, .. tensor.Dims.Skip(1).Select(_ => 1L)] : [channels];
+        var weight = rewriter.Name(tensor.Name + "_uint8");
+        var scale = rewriter.Name(tensor.Name + "_uint8_scale");
+        var zero = rewriter.Name(tensor.Name + "_uint8_zero_point");
         rewriter.AddInitializer(TensorData.Bytes(weight, DataType.Uint8, q, [.. tensor.Dims]));
-        rewriter.AddInitializer(TensorData.Floats(scale, scales, channels));
-        rewriter.AddInitializer(TensorData.Bytes(zero, DataType.Uint8, zeros, channels));
+        rewriter.AddInitializer(TensorData.Floats(scale, scales, broadcast));
+        rewriter.AddInitializer(TensorData.Floats(zero, [.. zeros.Select(z => (float)z)], broadcast));
+        var stem = Stem(node);
+        var asFloat = rewriter.Name(tensor.Name + "_uint8_cast");
+        rewriter.Emit(Nodes.Make("Cast", rewriter.Name(stem + "_weight_Cast"), [weight], [asFloat], attributes: Nodes.Int("to", (long)DataType.Float)));
+        var centred = rewriter.Name(tensor.Name + "_uint8_centred");
+        rewriter.Emit(Nodes.Make("Sub", rewriter.Name(stem + "_weight_Sub"), [asFloat, zero], [centred]));
         var dequantized = rewriter.Name(tensor.Name + "_dequantized");
-        rewriter.Emit(Nodes.Make("DequantizeLinear", rewriter.Name(Stem(node) + "_weight_DequantizeLinear"), [weight, scale, zero], [dequantized], attributes: Nodes.Int("axis", axis)));
+        rewriter.Emit(Nodes.Make("Mul", rewriter.Name(stem + "_weight_Mul"), [centred, scale], [dequantized]));
         var clone = node.Clone();
         clone.Input[1] = dequantized;
         rewriter.Emit(clone);

@@ -158,8 +158,8 @@ public sealed class ModelQuantizer
             _ => "signed int8 weights",
         };
         return $"int8: dynamic, MatMul/Gemm {weights} with per-column scales (DynamicQuantizeLinear + MatMulInteger); "
-            + $"MatMuls whose activation SQNR is below {options.Int8MinActivationSqnrDb} dB weight-only uint8 per-column asymmetric (DequantizeLinear, fp32 compute); "
-            + (options.Int8Conv == Int8ConvMode.WeightOnly ? "Conv weight-only uint8 per-channel asymmetric (DequantizeLinear, fp32 compute)" : "Conv uint8 per-channel (ConvInteger, BatchNormalization folded)")
+            + $"MatMuls whose activation SQNR is below {options.Int8MinActivationSqnrDb} dB weight-only uint8 per-column asymmetric (fp32 compute); "
+            + (options.Int8Conv == Int8ConvMode.WeightOnly ? "Conv weight-only uint8 per-channel asymmetric (fp32 compute), stem and 1x1 convs fp32" : "Conv uint8 per-channel (ConvInteger, BatchNormalization folded)")
             + (options.QuantizeEmbeddings ? "; Gather tables uint8 per-column + DequantizeLinear" : "");
     }
 
