@@ -159,7 +159,7 @@ public sealed class ModelQuantizer
         };
         return $"int8: dynamic, MatMul/Gemm {weights} with per-column scales (DynamicQuantizeLinear + MatMulInteger); "
             + $"MatMuls whose activation SQNR is below {options.Int8MinActivationSqnrDb} dB weight-only uint8 per-column asymmetric (fp32 compute); "
-            + (options.Int8Conv == Int8ConvMode.WeightOnly ? "Conv weight-only uint8 per-channel asymmetric (fp32 compute), stem and 1x1 convs fp32" : "Conv uint8 per-channel (ConvInteger, BatchNormalization folded)")
+            + (options.Int8Conv == Int8ConvMode.WeightOnly ? $"Conv weight-only uint8 per-channel asymmetric (fp32 compute), convs with reduction depth below {options.Int8MinConvReductionDepth} fp32" : "Conv uint8 per-channel (ConvInteger, BatchNormalization folded)")
             + (options.QuantizeEmbeddings ? "; Gather tables uint8 per-column + DequantizeLinear" : "");
     }
 
