@@ -1,3 +1,4 @@
+using InferenceOperator.Api;
 using InferenceOperator.Controllers;
 using InferenceOperator.Kube;
 using k8s;
@@ -63,6 +64,11 @@ public sealed class ProfileJobTests
         await Await.UntilAsync(() => h.Get<V1Job>("svc-profile") is null, "the Job is deleted");
         await Await.UntilAsync(() => h.Get<V1Deployment>("svc") is not null, "the workload is planned from the profile and applied");
         await Await.UntilAsync(() => h.Events("svc").Any(e => e.Reason == Reasons.Profiled), "a Profiled event is recorded");
+
+        // A different model file needs a new profile: the stored one describes the old URI.
+        h.Server.Mutate<InferenceService>(h.Namespace, "svc", s => s.Spec.Model.Uri = "https://models.example.com/minilm-v2/model.onnx");
+        await Await.UntilAsync(() => h.Get<V1Job>("svc-profile")?.Metadata.Annotations["inferenceoperator.io/model-uri"] == "https://models.example.com/minilm-v2/model.onnx", "a new profiling Job runs for the new URI");
+        await h.UntilConditionAsync("svc", ConditionTypes.ProfileReady, Conditions.False, Reasons.Profiling);
     }
 
     [Fact]

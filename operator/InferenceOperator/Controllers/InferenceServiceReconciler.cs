@@ -187,7 +187,7 @@ internal sealed class InferenceServiceReconciler(
         var jobKey = new ObjectKey(service.Metadata.NamespaceProperty, Names.ProfileJob(service));
         var job = caches.Jobs.Get(jobKey);
         var stored = status.Status.ModelProfile;
-        if (stored is not null && (model.Sha256 is null || stored.Sha256 is null || stored.Sha256 == model.Sha256))
+        if (stored is not null && IsCurrent(stored, status, model))
         {
             if (job is not null && Owner.IsOwnedBy(job.Metadata, service))
             {
@@ -196,7 +196,7 @@ internal sealed class InferenceServiceReconciler(
 
             if (!Kube.Conditions.IsTrue(status.Status.Conditions, ConditionTypes.ProfileReady))
             {
-                status.Set(ConditionTypes.ProfileReady, true, Reasons.Profiled, "Planning from status.modelProfile");
+                status.Set(ConditionTypes.ProfileReady, true, Reasons.Profiled, $"{ProfiledPrefix(model)} planning from status.modelProfile");
             }
 
             return stored;
@@ -230,7 +230,7 @@ internal sealed class InferenceServiceReconciler(
                 var profile = succeeded.Profile;
                 profile.Sha256 ??= model.Sha256;
                 status.Status.ModelProfile = profile;
-                status.Set(ConditionTypes.ProfileReady, true, Reasons.Profiled, $"Profiled {model.Uri}: {profile.Parameters} parameters, {profile.FlopsPerInference:0.###e0} FLOPs per inference");
+                status.Set(ConditionTypes.ProfileReady, true, Reasons.Profiled, $"{ProfiledPrefix(model)} {profile.Parameters} parameters, {profile.FlopsPerInference:0.###e0} FLOPs per inference");
 
                 // The profile must be stored before the Job that holds it goes.
                 await WriteStatusAsync(service, status, cancellationToken).ConfigureAwait(false);
@@ -247,6 +247,23 @@ internal sealed class InferenceServiceReconciler(
                 throw new InvalidOperationException("unknown profile outcome");
         }
     }
+
+    /// <summary>
+    /// Whether status.modelProfile describes the model the spec names now: by checksum when the spec has one, else by the
+    /// URI recorded in the ProfileReady message when it was profiled (status has no field of its own for it).
+    /// </summary>
+    internal static bool IsCurrent(ModelProfile stored, StatusBuilder status, ModelSpec model)
+    {
+        if (model.Sha256 is { } sha)
+        {
+            return stored.Sha256 == sha;
+        }
+
+        var profiled = Kube.Conditions.Find(status.Status.Conditions, ConditionTypes.ProfileReady);
+        return profiled is { Reason: Reasons.Profiled } && profiled.Message.StartsWith(ProfiledPrefix(model), StringComparison.Ordinal);
+    }
+
+    private static string ProfiledPrefix(ModelSpec model) => $"Profiled {model.Uri}:";
 
     /// <summary>Applies every owned object that differs from its live copy; false (nothing applied) when a name is taken.</summary>
     private async Task<bool> ApplyWorkloadAsync(InferenceService service, PlanStatus plan, ApiAccelerator accelerator, InferencePolicySpec? policy, StatusBuilder status, CancellationToken cancellationToken)
