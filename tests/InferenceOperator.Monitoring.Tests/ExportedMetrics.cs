@@ -16,7 +16,7 @@ namespace InferenceOperator.Monitoring.Tests;
 /// the engine is the real executable (inference-server.dll) serving MiniLM, scraped after one inference;
 /// the operator's registry (OperatorMetrics) is created in-process and fed one reconcile, one retry and one plan.
 /// </summary>
-public sealed class ExportedMetrics : IAsyncLifetime
+public sealed partial class ExportedMetrics : IAsyncLifetime
 {
     public const string Model = "minilm-embeddings";
 
@@ -27,11 +27,27 @@ public sealed class ExportedMetrics : IAsyncLifetime
     /// <summary>Series names (histograms as name_bucket, name_sum, name_count) from both scrapes.</summary>
     public IReadOnlySet<string> Names { get; private set; } = new HashSet<string>();
 
+    /// <summary>Label names seen on each series name in both scrapes (histogram buckets include <c>le</c>).</summary>
+    public IReadOnlyDictionary<string, HashSet<string>> Labels { get; private set; } = new Dictionary<string, HashSet<string>>();
+
     public async Task InitializeAsync()
     {
         EngineScrape = await ScrapeEngineAsync();
         OperatorScrape = await ScrapeOperatorAsync();
         Names = SeriesNames(EngineScrape).Concat(SeriesNames(OperatorScrape)).ToHashSet(StringComparer.Ordinal);
+        var labels = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var line in (EngineScrape + "\n" + OperatorScrape).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.StartsWith('#')))
+        {
+            var brace = line.IndexOf('{', StringComparison.Ordinal);
+            var name = line[..(brace >= 0 ? brace : line.IndexOf(' ', StringComparison.Ordinal))];
+            var set = labels.TryGetValue(name, out var existing) ? existing : labels[name] = new HashSet<string>(StringComparer.Ordinal);
+            if (brace >= 0)
+            {
+                set.UnionWith(SampleLabel().Matches(line[brace..line.LastIndexOf('}')]).Select(m => m.Groups["label"].Value));
+            }
+        }
+
+        Labels = labels;
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -61,6 +77,9 @@ public sealed class ExportedMetrics : IAsyncLifetime
             }
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?<label>[A-Za-z_]\\w*)=\"(?:[^\"\\\\]|\\\\.)*\"")]
+    private static partial System.Text.RegularExpressions.Regex SampleLabel();
 
     private static int FreePort()
     {

@@ -176,6 +176,25 @@ public sealed class MonitoringKitTests(ExportedMetrics exported) : IClassFixture
     }
 
     [Fact]
+    public void Should_MatchOnlyLabelsTheSeriesCarry_InEverySelector()
+    {
+        // Labels Prometheus adds to every scraped series (target labels of a ServiceMonitor/PodMonitor).
+        string[] target = ["namespace", "pod", "service", "container", "endpoint", "job", "instance"];
+        var wrong = new List<string>();
+        foreach (var (where, expr) in MonitoringKit.Expressions())
+        {
+            foreach (var (metric, labels) in PromQl.Selectors(expr).Where(s => exported.Labels.ContainsKey(s.Metric)))
+            {
+                wrong.AddRange(labels.Where(l => !exported.Labels[metric].Contains(l) && !target.Contains(l)).Select(l => $"{where}: {metric}{{{l}}}"));
+            }
+        }
+
+        Assert.True(wrong.Count == 0, "labels the series do not carry:\n" + string.Join('\n', wrong));
+        Assert.Contains("code", exported.Labels["inference_requests_total"]);
+        Assert.Contains("result", exported.Labels["reconcile_total"]);
+    }
+
+    [Fact]
     public void Should_RecordEveryRecordingRuleUsed_BeforeItIsUsed()
     {
         // A record used by a dashboard or another rule is defined here (names with ':' are ours, never exported).
@@ -193,6 +212,15 @@ public sealed class MonitoringKitTests(ExportedMetrics exported) : IClassFixture
     [InlineData("sum by (pod) (rate(inference_requests_total{namespace=\"default\",pod=~\"a|b\"}[2m]))", "inference_requests_total")]
     public void Should_FindTheMetricNames_InAnExpression(string expr, string expected) =>
         Assert.Equal(expected.Split(','), PromQl.MetricNames(expr));
+
+    [Fact]
+    public void Should_FindTheLabelsOfEachSelector()
+    {
+        var selectors = PromQl.Selectors("rate(a_total{code=\"4{2}9\", model=~\"$service\"}[5m]) / b{namespace!=\"x\"}").ToList();
+        Assert.Equal(["a_total", "b"], selectors.Select(s => s.Metric));
+        Assert.Equal(["code", "model"], selectors[0].Labels);
+        Assert.Equal(["namespace"], selectors[1].Labels);
+    }
 
     [Fact]
     public void Should_RejectAMetricNobodyExports()

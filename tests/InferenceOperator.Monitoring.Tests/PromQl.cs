@@ -25,6 +25,16 @@ internal static partial class PromQl
             .ToList();
     }
 
+    /// <summary>Each <c>name{matchers}</c> selector in the expression: the metric name and the label names it matches on.</summary>
+    public static IEnumerable<(string Metric, IReadOnlyList<string> Labels)> Selectors(string expr)
+    {
+        var text = Strings().Replace(expr, " ");
+        foreach (Match selector in Selector().Matches(text))
+        {
+            yield return (selector.Groups["name"].Value, MatcherLabel().Matches(selector.Groups["matchers"].Value).Select(m => m.Groups["label"].Value).ToList());
+        }
+    }
+
     /// <summary>prometheus-adapter's metricsQuery with its template filled in as the adapter would (series, matchers, grouping).</summary>
     public static string ExpandAdapterTemplate(string template, string series) => template
         .Replace("<<.Series>>", series, StringComparison.Ordinal)
@@ -65,6 +75,12 @@ internal static partial class PromQl
 
     [GeneratedRegex(@"(?<![\w.:$])[A-Za-z_:][A-Za-z0-9_:]*")]
     private static partial Regex Identifiers();
+
+    [GeneratedRegex(@"(?<![\w.:$])(?<name>[A-Za-z_:][A-Za-z0-9_:]*)\s*\{(?<matchers>[^{}]*)\}")]
+    private static partial Regex Selector();
+
+    [GeneratedRegex(@"(?<label>[A-Za-z_]\w*)\s*(?:=~|!~|!=|=)")]
+    private static partial Regex MatcherLabel();
 
     [GeneratedRegex(@"^\s*label_values\(\s*(?<selector>.+),\s*\w+\s*\)\s*$")]
     private static partial Regex LabelValues();
