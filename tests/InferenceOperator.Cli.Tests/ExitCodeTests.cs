@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace InferenceOperator.Cli.Tests;
+
+/// <summary>inferctl as a user runs it: bad input is one line naming the file or field, exit code 2, never a stack trace.</summary>
+public sealed class ExitCodeTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("inferctl-exit-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private static (int Code, string Output) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "inferctl"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in args)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output);
+    }
+
+    [Fact]
+    public void Should_ExitWith2AndNameTheFile_When_ModelIsNotOnnx()
+    {
+        var path = Path.Combine(folder, "notes.onnx");
+        File.WriteAllText(path, "this is not a model");
+
+        var (code, output) = Run("model", "inspect", path);
+
+        Assert.Equal(2, code);
+        Assert.Contains(path, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_ExitWith2AndLeaveNoOutput_When_QuantizingATruncatedModel()
+    {
+        var path = Path.Combine(folder, "truncated.onnx");
+        File.WriteAllBytes(path, [0x08, 0x07, 0x12]);
+        var output = Path.Combine(folder, "out.onnx");
+
+        var (code, text) = Run("model", "quantize", path, "--precision", "int8", "--output", output);
+
+        Assert.Equal(2, code);
+        Assert.Contains(path, text, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Should_ExitWith2AndNameTheField_When_ValidatingABadManifest()
+    {
+        var path = Path.Combine(folder, "bad.yaml");
+        File.WriteAllText(path, File.ReadAllText(Path.Combine(RepositoryPaths.Root, "examples", "minilm-embeddings.yaml"))
+            .Replace("precision: auto", "precision: fp64", StringComparison.Ordinal));
+
+        var (code, output) = Run("validate", "-f", path);
+
+        Assert.Equal(2, code);
+        Assert.Contains("spec.precision", output, StringComparison.Ordinal);
+        Assert.Contains("fp64", output, StringComparison.Ordinal);
+    }
+}
