@@ -1,5 +1,6 @@
-namespace InferenceOperator.Cli.Tests;
+namespace InferenceOperator.Testing;
 
+/// <summary>Paths in the checkout the tests run from.</summary>
 internal static class RepositoryPaths
 {
     /// <summary>The checkout's root: the folder holding InferenceOperator.sln above the test binaries.</summary>
