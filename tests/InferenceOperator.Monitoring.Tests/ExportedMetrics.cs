@@ -183,7 +183,7 @@ public sealed partial class ExportedMetrics : IAsyncLifetime
         controller.RetryScheduled("inferenceservice", 1, TimeSpan.FromSeconds(1));
         controller.ReconcileCompleted("inferenceservice", ReconcileResult.Done, TimeSpan.FromMilliseconds(5));
         var plan = new PlanStatus { Accelerator = "nvidia-l4", Precision = Precision.Fp16, CostPerHour = 1.6, PowerWatts = 144 };
-        type.GetMethod("Planned")!.Invoke(metrics, [new ObjectKey("default", Model), plan, 400.0]);
+        type.GetMethod("Planned")!.Invoke(metrics, [new ObjectKey("default", Model), plan, 400.0, 100.0]);
         var registry = (CollectorRegistry)type.GetProperty("Registry")!.GetValue(metrics)!;
         using var stream = new MemoryStream();
         await registry.CollectAndExportAsTextAsync(stream);

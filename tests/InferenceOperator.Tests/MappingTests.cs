@@ -70,14 +70,16 @@ public sealed class MappingTests
     {
         var metrics = new OperatorMetrics();
         var key = new ObjectKey("search", "minilm");
-        metrics.Planned(key, Fixtures.Plan(), 400);
-        metrics.Planned(key, Fixtures.Plan("nvidia-t4"), 400);
+        metrics.Planned(key, Fixtures.Plan(), 400, 100);
+        metrics.Planned(key, Fixtures.Plan("nvidia-t4"), 400, 50);
 
         var text = await Scrape(metrics);
         Assert.Contains("accelerator=\"nvidia-t4\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("accelerator=\"cpu-x86\"", text, StringComparison.Ordinal);
         // 100 W x 400 g/kWh = 40 g/h.
         Assert.Contains("inferenceservice_planned_carbon_grams_per_hour{namespace=\"search\",service=\"minilm\",accelerator=\"nvidia-t4\",precision=\"fp16\"} 40", text, StringComparison.Ordinal);
+        // The latest SLO, 50 ms, in seconds: the latency alert compares each service's p95 with it.
+        Assert.Contains("inferenceservice_slo_latency_p95_seconds{namespace=\"search\",service=\"minilm\"} 0.05", text, StringComparison.Ordinal);
 
         metrics.Forget(key);
         Assert.DoesNotContain("service=\"minilm\"", await Scrape(metrics), StringComparison.Ordinal);

@@ -90,7 +90,7 @@ internal sealed class InferenceServiceReconciler(
 
         var accelerator = catalog.First(a => a.Metadata.Name == planStatus.Accelerator);
         status.Set(ConditionTypes.PlanReady, true, Reasons.Planned, Summary(planStatus));
-        planMetrics.Planned(key, planStatus, policy?.CarbonIntensityGramsPerKwh ?? 400);
+        planMetrics.Planned(key, planStatus, policy?.CarbonIntensityGramsPerKwh ?? 400, service.Spec.Slo.LatencyP95Ms);
 
         var applied = await ApplyWorkloadAsync(service, planStatus, accelerator, policy, status, cancellationToken).ConfigureAwait(false);
         status.Summarize($"Serving at {Names.Endpoint(service, options.HttpPort)}");

@@ -8,7 +8,7 @@ namespace InferenceOperator.Metrics;
 internal interface IPlanMetrics
 {
     /// <summary>Sets the service's gauges from its plan; a changed accelerator or precision replaces the old series.</summary>
-    void Planned(ObjectKey service, PlanStatus plan, double carbonGramsPerKwh);
+    void Planned(ObjectKey service, PlanStatus plan, double carbonGramsPerKwh, double latencyBudgetMs);
 
     /// <summary>Removes the service's series (the service is gone or has no plan).</summary>
     void Forget(ObjectKey service);
@@ -28,6 +28,7 @@ internal sealed class OperatorMetrics : IControllerMetrics, IPlanMetrics
     private readonly Gauge cost;
     private readonly Gauge watts;
     private readonly Gauge carbon;
+    private readonly Gauge latencyBudget;
     private readonly Lock gate = new();
     private readonly Dictionary<ObjectKey, string[]> planned = [];
 
@@ -46,6 +47,8 @@ internal sealed class OperatorMetrics : IControllerMetrics, IPlanMetrics
         cost = factory.CreateGauge("inferenceservice_planned_cost_dollars_per_hour", "Planned cost of all replicas of a service, USD per hour.", PlanLabels);
         watts = factory.CreateGauge("inferenceservice_planned_power_watts", "Planned average power of all replicas of a service at peak traffic, watts.", PlanLabels);
         carbon = factory.CreateGauge("inferenceservice_planned_carbon_grams_per_hour", "Planned emissions of a service at peak traffic, grams CO2e per hour.", PlanLabels);
+        // The SLO as a series, so the latency alert compares each service's p95 with its own spec.slo.latencyP95Ms.
+        latencyBudget = factory.CreateGauge("inferenceservice_slo_latency_p95_seconds", "The service's p95 latency budget (spec.slo.latencyP95Ms), seconds.", "namespace", "service");
     }
 
     public CollectorRegistry Registry { get; }
@@ -61,7 +64,7 @@ internal sealed class OperatorMetrics : IControllerMetrics, IPlanMetrics
         durations.WithLabels(controller).Observe(duration.TotalSeconds);
     }
 
-    public void Planned(ObjectKey service, PlanStatus plan, double carbonGramsPerKwh)
+    public void Planned(ObjectKey service, PlanStatus plan, double carbonGramsPerKwh, double latencyBudgetMs)
     {
         ArgumentNullException.ThrowIfNull(plan);
         string[] labels = [service.Namespace ?? "", service.Name, plan.Accelerator ?? "", plan.Precision?.ToString().ToLowerInvariant() ?? ""];
@@ -76,6 +79,7 @@ internal sealed class OperatorMetrics : IControllerMetrics, IPlanMetrics
             cost.WithLabels(labels).Set(plan.CostPerHour ?? 0);
             watts.WithLabels(labels).Set(plan.PowerWatts ?? 0);
             carbon.WithLabels(labels).Set((plan.PowerWatts ?? 0) / 1000 * carbonGramsPerKwh);
+            latencyBudget.WithLabels(labels[0], labels[1]).Set(latencyBudgetMs / 1000);
         }
     }
 
@@ -86,6 +90,7 @@ internal sealed class OperatorMetrics : IControllerMetrics, IPlanMetrics
             if (planned.Remove(service, out var old))
             {
                 RemoveSeries(old);
+                latencyBudget.RemoveLabelled(old[0], old[1]);
             }
         }
     }
