@@ -41,6 +41,7 @@ bench: ## Benchmarks; each prints ratios against a baseline measured in the same
 	$(DOTNET) run -c Release --project bench/InferenceOperator.Bench
 	$(DOTNET) run -c Release --project bench/InferenceOperator.Models.Bench
 	$(DOTNET) run -c Release --project bench/InferenceOperator.Serving.Bench
+	$(DOTNET) run -c Release --project bench/InferenceOperator.Operator.Bench -- 1000
 	@echo "== local mode: the CPU plan's predicted throughput against the engine's measured throughput (goal: ratio within ±20%) =="
 	$(DOTNET) run -c Release --project $(CLI) --no-launch-profile -- demo --load-seconds 20
 
