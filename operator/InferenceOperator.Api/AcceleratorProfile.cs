@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using InferenceOperator.Api.Schema;
-using k8s;
 using k8s.Models;
 
 namespace InferenceOperator.Api;
@@ -14,18 +13,9 @@ namespace InferenceOperator.Api;
 [PrinterColumn("$/h", "number", ".spec.pricePerHour", Order = 4)]
 [PrinterColumn("Provider", "string", ".spec.executionProvider", Order = 5)]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp", Order = 6)]
-public sealed class AcceleratorProfile : IKubernetesObject<V1ObjectMeta>
+public sealed class AcceleratorProfile() : InferenceResource(KindName)
 {
     public const string KindName = "AcceleratorProfile";
-
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = Groups.ApiVersion;
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = KindName;
-
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
 
     /// <summary>Datasheet figures, price and scheduling of the device.</summary>
     [JsonPropertyName("spec")]

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using InferenceOperator.Api.Schema;
-using k8s;
 using k8s.Models;
 
 namespace InferenceOperator.Api;
@@ -12,18 +11,9 @@ namespace InferenceOperator.Api;
 [PrinterColumn("Max $/h", "number", ".spec.budgets.maxCostPerHour", Order = 2)]
 [PrinterColumn("Max W", "number", ".spec.budgets.maxPowerWatts", Order = 3)]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp", Order = 4)]
-public sealed class InferencePolicy : IKubernetesObject<V1ObjectMeta>
+public sealed class InferencePolicy() : InferenceResource(KindName)
 {
     public const string KindName = "InferencePolicy";
-
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = Groups.ApiVersion;
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = KindName;
-
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
 
     /// <summary>Objective, budgets, quality gate and energy figures.</summary>
     [JsonPropertyName("spec")]

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using InferenceOperator.Api.Schema;
-using k8s;
 using k8s.Models;
 
 namespace InferenceOperator.Api;
@@ -15,18 +14,9 @@ namespace InferenceOperator.Api;
 [PrinterColumn("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", Order = 5)]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp", Order = 6)]
 [PrinterColumn("Endpoint", "string", ".status.endpoint", Order = 7, Priority = 1)]
-public sealed class InferenceService : IKubernetesObject<V1ObjectMeta>
+public sealed class InferenceService() : InferenceResource(KindName)
 {
     public const string KindName = "InferenceService";
-
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = Groups.ApiVersion;
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = KindName;
-
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
 
     /// <summary>What to serve and how well.</summary>
     [JsonPropertyName("spec")]
