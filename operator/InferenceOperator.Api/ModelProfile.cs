@@ -6,6 +6,11 @@ namespace InferenceOperator.Api;
 /// <summary>What profiling measured (or the user states) about a model: size, work per inference and quality per precision.</summary>
 public sealed class ModelProfile
 {
+    /// <summary>URI of the model file these figures describe: in status, the one profiled, so a changed spec.model.uri is re-profiled.</summary>
+    [JsonPropertyName("uri")]
+    [Length(1, 2048)]
+    public string? Uri { get; set; }
+
     /// <summary>SHA-256 of the profiled fp32 model file.</summary>
     [JsonPropertyName("sha256")]
     [Pattern("^[a-f0-9]{64}$")]

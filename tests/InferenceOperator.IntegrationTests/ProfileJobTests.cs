@@ -60,13 +60,24 @@ public sealed class ProfileJobTests
         });
 
         await h.UntilConditionAsync("svc", ConditionTypes.ProfileReady, Conditions.True, Reasons.Profiled);
-        Assert.Equal(profile.Parameters, h.Get("svc")!.Status!.ModelProfile!.Parameters);
+        var stored = h.Get("svc")!.Status!.ModelProfile!;
+        Assert.Equal(profile.Parameters, stored.Parameters);
+        Assert.Equal("https://models.example.com/minilm/model.onnx", stored.Uri);
+        Assert.Equal(profile.Sha256, stored.Sha256);
         await Await.UntilAsync(() => h.Get<V1Job>("svc-profile") is null, "the Job is deleted");
         await Await.UntilAsync(() => h.Get<V1Deployment>("svc") is not null, "the workload is planned from the profile and applied");
         await Await.UntilAsync(() => h.Events("svc").Any(e => e.Reason == Reasons.Profiled), "a Profiled event is recorded");
 
-        // A different model file needs a new profile: the stored one describes the old URI.
-        h.Server.Mutate<InferenceService>(h.Namespace, "svc", s => s.Spec.Model.Uri = "https://models.example.com/minilm-v2/model.onnx");
+        // Adding the checksum the profile already recorded names the same file: no new profile, no write to Jobs.
+        await Await.UntilAsync(() => h.Runtime.Controller.Queue.InFlight == 0, "the reconcile finished");
+        var jobWrites = h.Server.WriteCalls("batch", "jobs");
+        h.Server.Mutate<InferenceService>(h.Namespace, "svc", s => s.Spec.Model.Sha256 = profile.Sha256);
+        await Await.UntilAsync(() => h.Get("svc")?.Status?.ObservedGeneration == h.Get("svc")?.Metadata.Generation, "the checksum change is observed");
+        Assert.Equal(jobWrites, h.Server.WriteCalls("batch", "jobs"));
+        await h.UntilConditionAsync("svc", ConditionTypes.ProfileReady, Conditions.True, Reasons.Profiled);
+
+        // A different model file needs a new profile: the stored one describes the old URI and checksum.
+        h.Server.Mutate<InferenceService>(h.Namespace, "svc", s => (s.Spec.Model.Uri, s.Spec.Model.Sha256) = ("https://models.example.com/minilm-v2/model.onnx", new string('b', 64)));
         await Await.UntilAsync(() => h.Get<V1Job>("svc-profile")?.Metadata.Annotations["inferenceoperator.io/model-uri"] == "https://models.example.com/minilm-v2/model.onnx", "a new profiling Job runs for the new URI");
         await h.UntilConditionAsync("svc", ConditionTypes.ProfileReady, Conditions.False, Reasons.Profiling);
     }

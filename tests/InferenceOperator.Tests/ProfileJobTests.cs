@@ -1,3 +1,4 @@
+using InferenceOperator.Controllers;
 using InferenceOperator.Desired;
 using k8s;
 using k8s.Models;
@@ -79,5 +80,20 @@ public sealed class ProfileJobTests
         Assert.False(ProfileJob.IsFor(job, service));
         Assert.Equal(ProfileJob.BackoffLimit, job.Spec.BackoffLimit);
         Assert.Equal("profile", job.Spec.Template.Metadata.Labels[ProfileJob.RoleLabel]);
+    }
+
+    [Theory]
+    [InlineData("https://m.example/a.onnx", null, "https://m.example/a.onnx", null, true)]
+    [InlineData("https://m.example/a.onnx", null, "https://m.example/b.onnx", null, false)]
+    [InlineData("https://m.example/a.onnx", "a", "https://mirror.example/a.onnx", "a", true)]
+    [InlineData("https://m.example/a.onnx", "a", "https://m.example/a.onnx", "b", false)]
+    [InlineData("https://m.example/a.onnx", "a", "https://m.example/a.onnx", null, true)]
+    [InlineData(null, null, "https://m.example/a.onnx", null, false)]
+    public void Should_TreatTheStoredProfileAsCurrent_Only_ForTheSameFile(string? profiledUri, string? profiledSha, string specUri, string? specSha, bool current)
+    {
+        static string? Sha(string? letter) => letter is null ? null : new string(letter[0], 64);
+        var stored = new Api.ModelProfile { Parameters = 1, FlopsPerInference = 1, Uri = profiledUri, Sha256 = Sha(profiledSha) };
+
+        Assert.Equal(current, InferenceServiceReconciler.IsCurrent(stored, new Api.ModelSpec { Uri = specUri, Sha256 = Sha(specSha) }));
     }
 }

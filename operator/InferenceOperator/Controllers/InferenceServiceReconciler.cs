@@ -187,7 +187,7 @@ internal sealed class InferenceServiceReconciler(
         var jobKey = new ObjectKey(service.Metadata.NamespaceProperty, Names.ProfileJob(service));
         var job = caches.Jobs.Get(jobKey);
         var stored = status.Status.ModelProfile;
-        if (stored is not null && IsCurrent(stored, status, model))
+        if (stored is not null && IsCurrent(stored, model))
         {
             if (job is not null && Owner.IsOwnedBy(job.Metadata, service))
             {
@@ -229,6 +229,7 @@ internal sealed class InferenceServiceReconciler(
             case ProfileOutcome.Succeeded succeeded:
                 var profile = succeeded.Profile;
                 profile.Sha256 ??= model.Sha256;
+                profile.Uri = model.Uri;
                 status.Status.ModelProfile = profile;
                 status.Set(ConditionTypes.ProfileReady, true, Reasons.Profiled, $"{ProfiledPrefix(model)} {profile.Parameters} parameters, {profile.FlopsPerInference:0.###e0} FLOPs per inference");
 
@@ -249,18 +250,14 @@ internal sealed class InferenceServiceReconciler(
     }
 
     /// <summary>
-    /// Whether status.modelProfile describes the model the spec names now: by checksum when the spec has one, else by the
-    /// URI recorded in the ProfileReady message when it was profiled (status has no field of its own for it).
+    /// Whether status.modelProfile describes the model the spec names now: by checksum when the spec has one (the same
+    /// file moved to another URI needs no new profile), else by the URI recorded in status.modelProfile.uri.
     /// </summary>
-    internal static bool IsCurrent(ModelProfile stored, StatusBuilder status, ModelSpec model)
+    internal static bool IsCurrent(ModelProfile stored, ModelSpec model)
     {
-        if (model.Sha256 is { } sha)
-        {
-            return stored.Sha256 == sha;
-        }
-
-        var profiled = Kube.Conditions.Find(status.Status.Conditions, ConditionTypes.ProfileReady);
-        return profiled is { Reason: Reasons.Profiled } && profiled.Message.StartsWith(ProfiledPrefix(model), StringComparison.Ordinal);
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Sha256 is { } sha ? stored.Sha256 == sha : stored.Uri == model.Uri;
     }
 
     private static string ProfiledPrefix(ModelSpec model) => $"Profiled {model.Uri}:";
