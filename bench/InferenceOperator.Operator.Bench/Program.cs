@@ -33,7 +33,7 @@ foreach (var profile in CatalogMapping.DefaultCatalog())
     await profiles.CreateAsync(profile, default);
 }
 
-var options = new OperatorOptions { ServingImage = "inferenceoperator/inference-server:bench", Parallelism = 4, NotReadyRequeueSeconds = 3600 };
+var options = new OperatorOptions { ServingImage = "inferenceoperator/inference-server:bench", Parallelism = 4, NotReadyResyncSeconds = 3600, FullResyncSeconds = 3600 };
 var metrics = new OperatorMetrics();
 var events = new EventRecorder(client, new EventRecorderOptions { ReportingController = "inferenceoperator.io/inference-operator", ReportingInstance = "bench" }, NullLogger.Instance);
 var runtime = new OperatorRuntime(client, Microsoft.Extensions.Options.Options.Create(options), metrics, events, NullLoggerFactory.Instance, TimeProvider.System, new RuntimeTuning());

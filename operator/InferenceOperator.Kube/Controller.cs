@@ -18,6 +18,7 @@ public sealed class Controller<T>
     private readonly IControllerMetrics metrics;
     private readonly TimeProvider time;
     private readonly List<IInformer> informers = [];
+    private readonly List<(TimeSpan Period, Func<T, bool>? Filter)> resyncs = [];
     private volatile bool processing;
 
     public Controller(
@@ -89,6 +90,18 @@ public sealed class Controller<T>
         return this;
     }
 
+    /// <summary>
+    /// While reconciling, every <paramref name="period"/> queues the cached primary objects <paramref name="filter"/>
+    /// selects (all when null): a safety net for changes no watch reports (an object we may not watch, a lost event).
+    /// A converged object's reconcile writes nothing, so a resync costs reads only.
+    /// </summary>
+    public Controller<T> ResyncEvery(TimeSpan period, Func<T, bool>? filter = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
+        resyncs.Add((period, filter));
+        return this;
+    }
+
     /// <summary>Runs every informer until cancelled; leaders and followers alike.</summary>
     public Task RunInformersAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(informers.Select(i => Task.Run(() => i.RunAsync(cancellationToken), CancellationToken.None)));
@@ -106,13 +119,16 @@ public sealed class Controller<T>
         try
         {
             await WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+
+            // The resync timers start now; their first tick comes one period after the initial pass below.
+            var resyncing = resyncs.Select(r => ResyncAsync(r.Period, r.Filter, cancellationToken)).ToList();
             processing = true;
             foreach (var obj in primary.List())
             {
                 Enqueue(ObjectKey.Of(obj));
             }
 
-            await Queue.RunAsync(ReconcileOneAsync, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll([Queue.RunAsync(ReconcileOneAsync, cancellationToken), .. resyncing]).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -129,6 +145,32 @@ public sealed class Controller<T>
     /// <summary>Informers and reconciling together, without leader election.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(RunInformersAsync(cancellationToken), ReconcileAsync(cancellationToken));
+
+    private async Task ResyncAsync(TimeSpan period, Func<T, bool>? filter, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(period, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var count = 0;
+                foreach (var obj in primary.List())
+                {
+                    if (filter is null || filter(obj))
+                    {
+                        Enqueue(ObjectKey.Of(obj));
+                        count++;
+                    }
+                }
+
+                Log.Resynced(logger, Name, period, count);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped leading or shutting down: the queue is cleared anyway.
+        }
+    }
 
     private void Enqueue(ObjectKey key)
     {

@@ -49,4 +49,7 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Debug, "New leader for {Lease}: {Leader}")]
     public static partial void NewLeader(ILogger logger, string lease, string leader);
+
+    [LoggerMessage(16, LogLevel.Debug, "Resync of {Controller} every {Period}: {Count} keys queued")]
+    public static partial void Resynced(ILogger logger, string controller, TimeSpan period, int count);
 }

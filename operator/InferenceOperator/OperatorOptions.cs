@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace InferenceOperator;
 
 /// <summary>Operator settings, bound from the "Operator" configuration section (env Operator__*) and validated on start.</summary>
-public sealed class OperatorOptions
+public sealed class OperatorOptions : IValidatableObject
 {
     public const string Section = "Operator";
 
@@ -54,9 +54,16 @@ public sealed class OperatorOptions
     [Range(1, 65535)]
     public int HealthPort { get; set; } = 8081;
 
-    /// <summary>How often a service that is not Ready yet is looked at again even if nothing changes, in seconds.</summary>
+    /// <summary>
+    /// How often services that are not Ready (or whose latest generation is not observed yet) are reconciled again even
+    /// if no watch reports a change, in seconds: what they wait for may be something no event announces.
+    /// </summary>
     [Range(1, 3600)]
-    public int NotReadyRequeueSeconds { get; set; } = 30;
+    public int NotReadyResyncSeconds { get; set; } = 30;
+
+    /// <summary>How often every service is reconciled again, in seconds (a converged one makes no write calls).</summary>
+    [Range(1, 86400)]
+    public int FullResyncSeconds { get; set; } = 600;
 
     /// <summary>Port of the serving engine's REST endpoint (and /metrics).</summary>
     [Range(1, 65535)]
@@ -67,6 +74,22 @@ public sealed class OperatorOptions
     public int GrpcPort { get; set; } = 8081;
 
     public LeaderElectionOptions LeaderElection { get; set; } = new();
+
+    /// <summary>Rules between settings, checked with the data annotations on start.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (FullResyncSeconds < NotReadyResyncSeconds)
+        {
+            yield return new ValidationResult(
+                $"FullResyncSeconds ({FullResyncSeconds}) must not be shorter than NotReadyResyncSeconds ({NotReadyResyncSeconds})",
+                [nameof(FullResyncSeconds), nameof(NotReadyResyncSeconds)]);
+        }
+
+        foreach (var problem in LeaderElection.Problems())
+        {
+            yield return new ValidationResult($"LeaderElection: {problem}", [nameof(LeaderElection)]);
+        }
+    }
 }
 
 /// <summary>Leader election through a coordination.k8s.io Lease.</summary>
@@ -80,4 +103,38 @@ public sealed class LeaderElectionOptions
 
     /// <summary>This replica's identity; default the host name.</summary>
     public string? Identity { get; set; }
+
+    /// <summary>How long a lease is valid without renewal: a crashed leader's successor waits this long.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long the leader keeps trying to renew before it stops reconciling; shorter than LeaseDuration.</summary>
+    public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often candidates try to acquire, and the leader to renew; shorter than RenewDeadline.</summary>
+    public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Why these timings cannot work (client-go's rules: retry &lt; renew deadline &lt; lease duration, whole seconds for the lease).</summary>
+    internal IEnumerable<string> Problems()
+    {
+        if (RetryPeriod <= TimeSpan.Zero)
+        {
+            yield return $"RetryPeriod ({RetryPeriod}) must be positive";
+        }
+
+        if (RenewDeadline <= RetryPeriod)
+        {
+            yield return $"RenewDeadline ({RenewDeadline}) must be longer than RetryPeriod ({RetryPeriod})";
+        }
+
+        if (LeaseDuration <= RenewDeadline)
+        {
+            yield return $"LeaseDuration ({LeaseDuration}) must be longer than RenewDeadline ({RenewDeadline})";
+        }
+
+        // The Lease stores leaseDurationSeconds as an integer.
+        if (LeaseDuration < TimeSpan.FromSeconds(1) || LeaseDuration.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            yield return $"LeaseDuration ({LeaseDuration}) must be a whole number of seconds, at least 1";
+        }
+    }
 }

@@ -87,10 +87,16 @@ public sealed class HostTests
         }
     }
 
-    [Fact]
-    public void Should_RefuseToStart_When_OptionsAreInvalid()
+    [Theory]
+    [InlineData("Parallelism=0", "Parallelism")]
+    [InlineData("NotReadyResyncSeconds=0", "NotReadyResyncSeconds")]
+    [InlineData("FullResyncSeconds=10", "FullResyncSeconds (10) must not be shorter than NotReadyResyncSeconds (30)")]
+    [InlineData("LeaderElection:RenewDeadline=00:00:20", "LeaseDuration (00:00:15) must be longer than RenewDeadline (00:00:20)")]
+    [InlineData("LeaderElection:RetryPeriod=00:00:10", "RenewDeadline (00:00:10) must be longer than RetryPeriod (00:00:10)")]
+    [InlineData("LeaderElection:LeaseDuration=00:00:15.500", "must be a whole number of seconds")]
+    public void Should_RefuseToStart_When_OptionsAreInvalid(string setting, string expected)
     {
-        var error = Assert.Throws<OptionsValidationException>(() => OperatorHost.Build(["--Operator:Parallelism=0", "--Operator:Kubeconfig=/nonexistent"]));
-        Assert.Contains("Parallelism", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<OptionsValidationException>(() => OperatorHost.Build([$"--Operator:{setting}", "--Operator:Kubeconfig=/nonexistent"]));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 }

@@ -84,7 +84,7 @@ internal sealed class OperatorHarness : IAsyncDisposable
             }
         }
 
-        var options = new OperatorOptions { ServingImage = "registry.example/inference-server:test", NotReadyRequeueSeconds = 60 };
+        var options = new OperatorOptions { ServingImage = "registry.example/inference-server:test", NotReadyResyncSeconds = 3600, FullResyncSeconds = 3600 };
         configure?.Invoke(options);
         var harness = new OperatorHarness(server, client, ns, options);
         harness.running = harness.Runtime.Controller.RunAsync(harness.stop.Token);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace InferenceOperator.Kube.Tests;
@@ -43,11 +44,11 @@ public sealed class ControllerTests : ServerTest
 {
     private static readonly InformerOptions Fast = new() { Namespace = Ns, WatchTimeoutSeconds = 5, InitialBackoff = TimeSpan.FromMilliseconds(20) };
 
-    private (Controller<Widget> Controller, Informer<Widget> Widgets, Informer<V1ConfigMap> ConfigMaps) NewController(RecordingReconciler reconciler, IControllerMetrics? metrics = null)
+    private (Controller<Widget> Controller, Informer<Widget> Widgets, Informer<V1ConfigMap> ConfigMaps) NewController(RecordingReconciler reconciler, IControllerMetrics? metrics = null, TimeProvider? time = null)
     {
         var widgets = new Informer<Widget>(EntityClient<Widget>(), Fast with { SkipStatusOnlyUpdates = true }, NullLogger.Instance);
         var configMaps = new Informer<V1ConfigMap>(EntityClient<V1ConfigMap>(), Fast, NullLogger.Instance);
-        var controller = new Controller<Widget>("widgets", widgets, reconciler, new WorkQueueOptions { BaseRetryDelay = TimeSpan.FromMilliseconds(10) }, NullLogger.Instance, metrics)
+        var controller = new Controller<Widget>("widgets", widgets, reconciler, new WorkQueueOptions { BaseRetryDelay = TimeSpan.FromMilliseconds(10) }, NullLogger.Instance, metrics, time)
             .Owns(configMaps);
         return (controller, widgets, configMaps);
     }
@@ -147,5 +148,46 @@ public sealed class ControllerTests : ServerTest
         Assert.Equal(1, reconciler.CallsFor(new(Ns, "a")));
         await cancel.CancelAsync();
         await running;
+    }
+
+    [Fact]
+    public async Task Should_ResyncUnreadyObjectsOften_And_AllObjectsRarely_Only_WhileReconciling()
+    {
+        var widgets = EntityClient<Widget>();
+        await widgets.CreateAsync(Widget.New(Ns, "ready"), default);
+        await widgets.CreateAsync(Widget.New(Ns, "pending"), default);
+        await widgets.PatchStatusAsync(Ns, "ready", new WidgetStatus { Phase = "Ready" }, default);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var reconciler = new RecordingReconciler();
+        var (controller, cache, _) = NewController(reconciler, time: time);
+        controller
+            .ResyncEvery(TimeSpan.FromSeconds(30), w => w.Status?.Phase != "Ready")
+            .ResyncEvery(TimeSpan.FromMinutes(10));
+        var (ready, pending) = (new ObjectKey(Ns, "ready"), new ObjectKey(Ns, "pending"));
+        using var cancel = new CancellationTokenSource();
+        var running = controller.RunAsync(cancel.Token);
+        await Await.UntilAsync(() => reconciler.CallsFor(ready) == 1 && reconciler.CallsFor(pending) == 1, "the initial pass reconciles both");
+        Assert.Equal("Ready", cache.Get(ready)?.Status?.Phase);
+
+        time.Advance(TimeSpan.FromSeconds(29));
+        await Task.Delay(100);
+        Assert.Equal(1, reconciler.CallsFor(pending));
+
+        for (var tick = 2; tick <= 3; tick++)
+        {
+            time.Advance(TimeSpan.FromSeconds(tick == 2 ? 1 : 30));
+            await Await.UntilAsync(() => reconciler.CallsFor(pending) == tick, $"resync {tick - 1} requeues the widget that is not ready");
+        }
+
+        Assert.Equal(1, reconciler.CallsFor(ready));
+        time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(60));
+        await Await.UntilAsync(() => reconciler.CallsFor(ready) == 2, "the full resync requeues every widget");
+
+        await cancel.CancelAsync();
+        await running;
+        var calls = reconciler.Calls.Count;
+        time.Advance(TimeSpan.FromMinutes(20));
+        await Task.Delay(100);
+        Assert.Equal(calls, reconciler.Calls.Count);
     }
 }

@@ -92,17 +92,18 @@ internal sealed class InferenceServiceReconciler(
         status.Set(ConditionTypes.PlanReady, true, Reasons.Planned, Summary(planStatus));
         planMetrics.Planned(key, planStatus, policy?.CarbonIntensityGramsPerKwh ?? 400, service.Spec.Slo.LatencyP95Ms);
 
-        var applied = await ApplyWorkloadAsync(service, planStatus, accelerator, policy, status, cancellationToken).ConfigureAwait(false);
+        await ApplyWorkloadAsync(service, planStatus, accelerator, policy, status, cancellationToken).ConfigureAwait(false);
         status.Summarize($"Serving at {Names.Endpoint(service, options.HttpPort)}");
         await FinishAsync(service, status, cancellationToken).ConfigureAwait(false);
-        if (!applied)
-        {
-            // A name conflict clears only when someone removes or renames the other object, which no owned watch reports.
-            return ReconcileResult.Success(TimeSpan.FromSeconds(options.NotReadyRequeueSeconds * 2));
-        }
 
-        return status.IsReady ? ReconcileResult.Done : ReconcileResult.Success(TimeSpan.FromSeconds(options.NotReadyRequeueSeconds));
+        // Not Ready yet (rolling out, or a name conflict that clears only when someone removes an object no watch of ours
+        // sees): the controller's not-Ready resync comes back to it; events bring it back sooner.
+        return ReconcileResult.Done;
     }
+
+    /// <summary>Services the frequent resync revisits: not Ready, or their latest generation not yet reconciled.</summary>
+    internal static bool IsUnsettled(InferenceService service) =>
+        !Kube.Conditions.IsTrue(service.Status?.Conditions, ConditionTypes.Ready) || service.Status?.ObservedGeneration != service.Metadata.Generation;
 
     /// <summary>Services a policy change affects: those naming it, and those without policyRef when it is the default.</summary>
     internal static IEnumerable<ObjectKey> AffectedBy(InferencePolicy policy, IEntityCache<InferenceService> services, OperatorOptions options) =>
@@ -262,8 +263,8 @@ internal sealed class InferenceServiceReconciler(
 
     private static string ProfiledPrefix(ModelSpec model) => $"Profiled {model.Uri}:";
 
-    /// <summary>Applies every owned object that differs from its live copy; false (nothing applied) when a name is taken.</summary>
-    private async Task<bool> ApplyWorkloadAsync(InferenceService service, PlanStatus plan, ApiAccelerator accelerator, InferencePolicySpec? policy, StatusBuilder status, CancellationToken cancellationToken)
+    /// <summary>Applies every owned object that differs from its live copy; nothing at all when a name is taken.</summary>
+    private async Task ApplyWorkloadAsync(InferenceService service, PlanStatus plan, ApiAccelerator accelerator, InferencePolicySpec? policy, StatusBuilder status, CancellationToken cancellationToken)
     {
         var ns = service.Metadata.NamespaceProperty;
         var name = Names.Workload(service);
@@ -294,7 +295,7 @@ internal sealed class InferenceServiceReconciler(
         if (taken.Kind is not null)
         {
             status.Set(ConditionTypes.WorkloadReady, false, Reasons.NameConflict, $"{taken.Kind} {ns}/{taken.Meta!.Name} already exists and is not controlled by this InferenceService: delete or rename it, or rename the service");
-            return false;
+            return;
         }
 
         await ApplyIfChangedAsync(clients.ConfigMaps, configMap, liveConfigMap, cancellationToken).ConfigureAwait(false);
@@ -316,7 +317,6 @@ internal sealed class InferenceServiceReconciler(
         status.Status.Endpoint = Names.Endpoint(service, options.HttpPort);
         status.Status.Replicas = appliedDeployment?.Status?.Replicas ?? 0;
         status.Status.ReadyReplicas = appliedDeployment?.Status?.ReadyReplicas ?? 0;
-        return true;
     }
 
     private async Task ApplyAutoscalerAsync(InferenceService service, AutoscalerPlan autoscaler, V2HorizontalPodAutoscaler? liveHpa, ScaledObject? liveScaledObject, StatusBuilder status, CancellationToken cancellationToken)

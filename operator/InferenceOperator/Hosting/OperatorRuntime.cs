@@ -71,7 +71,9 @@ internal sealed class OperatorRuntime
                 ? [new ObjectKey(pod.Metadata.NamespaceProperty, owner)]
                 : [])
             .Watches(Policies, policy => InferenceServiceReconciler.AffectedBy(policy, Services, options))
-            .Watches(Accelerators, profile => InferenceServiceReconciler.AffectedBy(profile, Services, Policies, options));
+            .Watches(Accelerators, profile => InferenceServiceReconciler.AffectedBy(profile, Services, Policies, options))
+            .ResyncEvery(TimeSpan.FromSeconds(options.NotReadyResyncSeconds), InferenceServiceReconciler.IsUnsettled)
+            .ResyncEvery(TimeSpan.FromSeconds(options.FullResyncSeconds));
     }
 
     /// <summary>Owned objects carry this label; the reconciler confirms a cache miss with a GET, so a foreign object of the same name is still seen.</summary>

@@ -24,7 +24,15 @@ internal sealed class OperatorService(OperatorRuntime runtime, k8s.IKubernetes k
             {
                 var leader = new LeaderElection(
                     kubernetes,
-                    new ElectionOptions { LeaseNamespace = election.Namespace, LeaseName = election.LeaseName, Identity = Identity(election) },
+                    new ElectionOptions
+                    {
+                        LeaseNamespace = election.Namespace,
+                        LeaseName = election.LeaseName,
+                        Identity = Identity(election),
+                        LeaseDuration = election.LeaseDuration,
+                        RenewDeadline = election.RenewDeadline,
+                        RetryPeriod = election.RetryPeriod,
+                    },
                     logger);
                 await leader.RunAsync(runtime.ReconcileAsync, stoppingToken).ConfigureAwait(false);
             }
