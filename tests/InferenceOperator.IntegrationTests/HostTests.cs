@@ -1,12 +1,8 @@
 using System.Net;
-using System.Net.Sockets;
 using InferenceOperator.Api;
-using InferenceOperator.Api.Schema;
-using InferenceOperator.ApiMapping;
 using InferenceOperator.Controllers;
 using InferenceOperator.Hosting;
 using InferenceOperator.Kube;
-using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 using Xunit;
@@ -16,44 +12,14 @@ namespace InferenceOperator.IntegrationTests;
 /// <summary>The real host (what `make run` starts) against the test API server through a kubeconfig file.</summary>
 public sealed class HostTests
 {
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task Should_ServeHealthReadinessAndMetrics_And_Reconcile()
     {
         await using var server = await TestApiServer.TestApiServer.StartAsync();
         using var client = KubernetesClientFactory.Create(server.ClientConfiguration());
-        foreach (var kind in CrdGenerator.Kinds)
-        {
-            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(new CrdGenerator().Generate(kind));
-        }
-
-        await new EntityClient<AcceleratorProfile>(client, "test").CreateAsync(CatalogMapping.DefaultCatalog().First(a => a.Metadata.Name == "cpu-x86"), default);
-        var kubeconfig = Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(kubeconfig, $$"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: test
-              cluster:
-                server: {{server.BaseUrl}}
-            users:
-            - name: test
-              user:
-                token: test-token
-            contexts:
-            - name: test
-              context:
-                cluster: test
-                user: test
-            current-context: test
-            """);
-        var (metricsPort, healthPort) = (FreePort(), FreePort());
+        await HostFixture.InstallAsync(client);
+        var kubeconfig = await HostFixture.KubeconfigAsync(server, "test-token");
+        var (metricsPort, healthPort) = (HostFixture.FreePort(), HostFixture.FreePort());
         await using var app = OperatorHost.Build(
         [
             $"--Operator:Kubeconfig={kubeconfig}",

@@ -56,6 +56,9 @@ internal sealed class ApiHandler(ObjectStore store, TestApiServerOptions options
 
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>Write calls per bearer token ("" without one) and resource, as an audit log attributes them to users.</summary>
+    public ConcurrentDictionary<(string Token, string Group, string Plural), int> WriteCallsByToken { get; } = new();
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -73,6 +76,9 @@ internal sealed class ApiHandler(ObjectStore store, TestApiServerOptions options
             if (request.Method is "POST" or "PUT" or "PATCH" or "DELETE")
             {
                 WriteCalls.AddOrUpdate((route.Type.Group, route.Type.Plural), 1, (_, n) => n + 1);
+                var authorization = request.Headers.Authorization.ToString();
+                var token = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..] : "";
+                WriteCallsByToken.AddOrUpdate((token, route.Type.Group, route.Type.Plural), 1, (_, n) => n + 1);
             }
 
             foreach (var fault in Faults)

@@ -131,6 +131,13 @@ public sealed class TestApiServer : IAsyncDisposable
         return WriteCalls(entity.Group, entity.PluralName);
     }
 
+    /// <summary>
+    /// POST/PUT/PATCH/DELETE requests sent with this bearer token, per resource (group, plural): tells apart clients that
+    /// share a field manager, e.g. two replicas of one operator given different kubeconfig users.
+    /// </summary>
+    public IReadOnlyDictionary<(string Group, string Plural), int> WriteCallsBy(string token) =>
+        handler.WriteCallsByToken.Where(kv => kv.Key.Token == token).ToDictionary(kv => (kv.Key.Group, kv.Key.Plural), kv => kv.Value);
+
     /// <summary>All POST/PUT/PATCH/DELETE requests received.</summary>
     public int TotalWriteCalls => handler.WriteCalls.Values.Sum();
 
@@ -138,6 +145,7 @@ public sealed class TestApiServer : IAsyncDisposable
     public void ResetCounters()
     {
         handler.WriteCalls.Clear();
+        handler.WriteCallsByToken.Clear();
         handler.Requests.Clear();
     }
 
