@@ -33,7 +33,7 @@ public sealed class CacheTests
     private static InferTensor Tensor(string name, int bytes) =>
         new() { Name = name, DataType = TensorDataType.UInt8, Shape = [bytes], Data = new byte[bytes] };
 
-    private static UInt128x2 Key(int value) =>
+    private static CacheKey Key(int value) =>
         ResponseCache.Key("m", "1", [new InferTensor { Name = "x", DataType = TensorDataType.Int32, Shape = [1], Data = BitConverter.GetBytes(value) }], ["*"]);
 
     [Fact]
@@ -52,6 +52,29 @@ public sealed class CacheTests
 
         cache.Add(Key(4), [Tensor("y", 5000)]); // larger than the whole budget: not cached
         Assert.False(cache.TryGet(Key(4), out _));
+    }
+
+    [Fact]
+    public void Should_MissRatherThanAnswerAnotherRequest_When_HashesCollide()
+    {
+        // XXH3 is fast but not collision-resistant: force a collision and prove the full comparison catches it.
+        InferTensor Input(byte value) => new() { Name = "x", DataType = TensorDataType.UInt8, Shape = [1], Data = [value] };
+        var mine = new CacheKey(hash: 42, "m", "1", [Input(1)], ["*"]);
+        var theirs = new CacheKey(hash: 42, "m", "1", [Input(2)], ["*"]);
+        var cache = new ResponseCache(maxBytes: 1 << 20, ttl: null, TimeProvider.System);
+        cache.Add(mine, [Tensor("y", 10)]);
+
+        Assert.False(cache.TryGet(theirs, out _));
+        Assert.True(cache.TryGet(new CacheKey(hash: 42, "m", "1", [Input(1)], ["*"]), out _));
+    }
+
+    [Fact]
+    public void Should_CountTheInputsAnEntryKeeps_AgainstTheByteBudget()
+    {
+        var cache = new ResponseCache(maxBytes: 1 << 20, ttl: null, TimeProvider.System);
+        InferTensor[] image = [Tensor("pixels", 600_000)];
+        cache.Add(ResponseCache.Key("m", "1", image, ["*"]), [Tensor("y", 2_000)]);
+        Assert.True(cache.Bytes >= 602_000);
     }
 
     [Fact]

@@ -151,7 +151,7 @@ internal sealed class InferenceEngine : IHostedService, IDisposable
 
         var (inputs, outputNames, rows) = Validate(current, request);
 
-        UInt128x2 key = default;
+        CacheKey? key = null;
         if (cache is not null)
         {
             key = ResponseCache.Key(ModelName, ModelVersion, inputs, request.Outputs is null ? ["*"] : outputNames);
@@ -181,7 +181,10 @@ internal sealed class InferenceEngine : IHostedService, IDisposable
             throw new InferenceException(ErrorKind.Cancelled, "the client went away while the request was queued; it was not run", ex);
         }
 
-        cache?.Add(key, outputs);
+        if (key is not null)
+        {
+            cache!.Add(key, outputs);
+        }
         return new InferenceResponse { ModelName = ModelName, ModelVersion = ModelVersion, Id = request.Id, Outputs = outputs };
     }
 

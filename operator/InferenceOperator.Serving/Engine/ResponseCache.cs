@@ -1,16 +1,19 @@
-using System.Security.Cryptography;
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace InferenceOperator.Serving.Engine;
 
 /// <summary>
-/// Least-recently-used response cache bounded by bytes, with an optional time to live.
-/// Key: SHA-256 over model name, version, every input (name, datatype, shape, data) and the requested output names.
+/// Least-recently-used response cache bounded by bytes, with an optional time to live. An entry is found by a
+/// 128-bit XXH3 hash of model, version, every input (name, datatype, shape, data) and the requested outputs, and
+/// served only when the whole request matches byte for byte: a hash collision can cost a miss, never another
+/// request's answer. Entries hold their inputs for that comparison, and the byte budget counts them.
 /// </summary>
 internal sealed class ResponseCache(long maxBytes, TimeSpan? ttl, TimeProvider time)
 {
     private readonly Lock gate = new();
-    private readonly Dictionary<UInt128x2, LinkedListNode<Entry>> entries = [];
+    private readonly Dictionary<CacheKey, LinkedListNode<Entry>> entries = [];
     private readonly LinkedList<Entry> recency = new();
     private long bytes;
 
@@ -36,65 +39,65 @@ internal sealed class ResponseCache(long maxBytes, TimeSpan? ttl, TimeProvider t
         }
     }
 
-    public static UInt128x2 Key(string model, string version, IReadOnlyList<InferTensor> inputs, IReadOnlyList<string> outputs)
+    /// <summary>
+    /// The key of a request. XXH3 runs at memory speed (a 600 KB image in ~0.05 ms, where SHA-256 took ~0.4 ms here),
+    /// which keeps a hit cheap; it is not collision-resistant, which is why a hit is also compared in full.
+    /// </summary>
+    public static CacheKey Key(string model, string version, IReadOnlyList<InferTensor> inputs, IReadOnlyList<string> outputs)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var number = new byte[8];
-        void AppendString(string text)
+        var hash = new XxHash128();
+        Span<byte> number = stackalloc byte[8];
+        void AppendLong(Span<byte> buffer, long value)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(buffer, value);
+            hash.Append(buffer);
+        }
+
+        void AppendString(Span<byte> buffer, string text)
         {
             var utf8 = Encoding.UTF8.GetBytes(text);
-            AppendLong(utf8.Length);
-            hash.AppendData(utf8);
+            AppendLong(buffer, utf8.Length);
+            hash.Append(utf8);
         }
 
-        void AppendLong(long value)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(number, value);
-            hash.AppendData(number);
-        }
-
-        AppendString(model);
-        AppendString(version);
-        AppendLong(inputs.Count);
+        AppendString(number, model);
+        AppendString(number, version);
+        AppendLong(number, inputs.Count);
         foreach (var input in inputs)
         {
-            AppendString(input.Name);
-            AppendLong((long)input.DataType);
-            AppendLong(input.Shape.Length);
+            AppendString(number, input.Name);
+            AppendLong(number, (long)input.DataType);
+            AppendLong(number, input.Shape.Length);
             foreach (var dim in input.Shape)
             {
-                AppendLong(dim);
+                AppendLong(number, dim);
             }
 
             if (input.Strings is { } strings)
             {
                 foreach (var element in strings)
                 {
-                    AppendLong(element.Length);
-                    hash.AppendData(element);
+                    AppendLong(number, element.Length);
+                    hash.Append(element);
                 }
             }
             else
             {
-                AppendLong(input.Data.Length);
-                hash.AppendData(input.Data);
+                AppendLong(number, input.Data.Length);
+                hash.Append(input.Data);
             }
         }
 
-        AppendLong(outputs.Count);
+        AppendLong(number, outputs.Count);
         foreach (var output in outputs)
         {
-            AppendString(output);
+            AppendString(number, output);
         }
 
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return new UInt128x2(
-            System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest),
-            System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest[16..]));
+        return new CacheKey(hash.GetCurrentHashAsUInt128(), model, version, [.. inputs], [.. outputs]);
     }
 
-    public bool TryGet(UInt128x2 key, out InferTensor[] outputs)
+    public bool TryGet(CacheKey key, out InferTensor[] outputs)
     {
         lock (gate)
         {
@@ -118,9 +121,9 @@ internal sealed class ResponseCache(long maxBytes, TimeSpan? ttl, TimeProvider t
         return false;
     }
 
-    public void Add(UInt128x2 key, InferTensor[] outputs)
+    public void Add(CacheKey key, InferTensor[] outputs)
     {
-        var size = outputs.Sum(o => o.SizeInBytes) + 128;
+        var size = outputs.Sum(o => o.SizeInBytes) + key.SizeInBytes;
         if (size > maxBytes)
         {
             return;
@@ -151,8 +154,40 @@ internal sealed class ResponseCache(long maxBytes, TimeSpan? ttl, TimeProvider t
         bytes -= node.Value.Size;
     }
 
-    private sealed record Entry(UInt128x2 Key, InferTensor[] Outputs, long Size, DateTimeOffset? ExpiresAt);
+    private sealed record Entry(CacheKey Key, InferTensor[] Outputs, long Size, DateTimeOffset? ExpiresAt);
 }
 
-/// <summary>A 256-bit digest used as a dictionary key.</summary>
-internal readonly record struct UInt128x2(UInt128 Low, UInt128 High);
+/// <summary>A request as the cache sees it: equal only when hash and every part of the request are equal.</summary>
+internal sealed class CacheKey(UInt128 hash, string model, string version, InferTensor[] inputs, string[] outputs) : IEquatable<CacheKey>
+{
+    private readonly string model = model;
+    private readonly string version = version;
+    private readonly InferTensor[] inputs = inputs;
+    private readonly string[] outputs = outputs;
+
+    public UInt128 Hash { get; } = hash;
+
+    /// <summary>What holding this key costs: the inputs it keeps for comparison, plus bookkeeping.</summary>
+    public long SizeInBytes => inputs.Sum(i => i.SizeInBytes) + 128;
+
+    public bool Equals(CacheKey? other) =>
+        other is not null
+        && Hash == other.Hash
+        && string.Equals(model, other.model, StringComparison.Ordinal)
+        && string.Equals(version, other.version, StringComparison.Ordinal)
+        && outputs.AsSpan().SequenceEqual(other.outputs)
+        && inputs.Length == other.inputs.Length
+        && inputs.Zip(other.inputs).All(pair => SameTensor(pair.First, pair.Second));
+
+    public override bool Equals(object? obj) => Equals(obj as CacheKey);
+
+    public override int GetHashCode() => (int)Hash ^ (int)(Hash >> 64);
+
+    private static bool SameTensor(InferTensor a, InferTensor b) =>
+        string.Equals(a.Name, b.Name, StringComparison.Ordinal)
+        && a.DataType == b.DataType
+        && a.Shape.AsSpan().SequenceEqual(b.Shape)
+        && a.Data.AsSpan().SequenceEqual(b.Data)
+        && (a.Strings is null ? b.Strings is null : b.Strings is not null && a.Strings.Length == b.Strings.Length
+            && a.Strings.Zip(b.Strings).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second)));
+}

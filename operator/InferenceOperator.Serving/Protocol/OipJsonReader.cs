@@ -25,6 +25,7 @@ internal static class OipJsonReader
         try
         {
             var reader = new Utf8JsonReader(json, ReaderOptions);
+            var origin = 0; // where the reader's span starts in json: it is re-created past flat data arrays
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw InferenceException.BadRequest("the request body must be a JSON object with an 'inputs' array");
@@ -48,7 +49,7 @@ internal static class OipJsonReader
                         Expect(ref reader, JsonTokenType.StartArray, "field 'inputs' must be an array");
                         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                         {
-                            inputs.Add(ReadInputHeader(ref reader, json, inputs.Count));
+                            inputs.Add(ReadInputHeader(ref reader, ref origin, json, inputs.Count));
                         }
 
                         break;
@@ -182,7 +183,7 @@ internal static class OipJsonReader
             : new RequestedOutput(name, binary);
     }
 
-    private static InputHeader ReadInputHeader(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int index)
+    private static InputHeader ReadInputHeader(ref Utf8JsonReader reader, ref int origin, ReadOnlySpan<byte> json, int index)
     {
         Expect(ref reader, JsonTokenType.StartObject, $"inputs[{index}] must be an object");
         string? name = null;
@@ -237,9 +238,22 @@ internal static class OipJsonReader
 
                     break;
                 case "data":
-                    dataStart = checked((int)reader.TokenStartIndex);
-                    reader.Skip();
-                    dataEnd = checked((int)reader.BytesConsumed);
+                    dataStart = origin + checked((int)reader.TokenStartIndex);
+                    if (reader.TokenType == JsonTokenType.StartArray && FlatNumberArray.FindClose(json, dataStart) is var close and >= 0)
+                    {
+                        // Only number characters up to the closing bracket: skip them without tokenising (the data
+                        // pass parses them once) by resuming the reader at the bracket, in the state it is in now.
+                        reader = new Utf8JsonReader(json[close..], isFinalBlock: true, reader.CurrentState);
+                        origin = close;
+                        reader.Read();
+                        dataEnd = close + 1;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                        dataEnd = origin + checked((int)reader.BytesConsumed);
+                    }
+
                     break;
                 default:
                     reader.Skip();
@@ -282,6 +296,29 @@ internal static class OipJsonReader
     }
 
     private static InferTensor ReadData(ReadOnlySpan<byte> data, InputHeader header, bool allowNonFinite)
+    {
+        var elements = Shapes.Product(header.Shape);
+        if (elements <= data.Length && header.DataType is not (TensorDataType.Bytes or TensorDataType.Bool))
+        {
+            var values = GC.AllocateUninitializedArray<byte>(checked((int)elements * header.DataType.ElementSize()));
+            if (FlatNumberArray.TryParse(data, header.DataType, (int)elements, values))
+            {
+                return new InferTensor { Name = header.Name, DataType = header.DataType, Shape = header.Shape, Data = values };
+            }
+        }
+
+        try
+        {
+            return ReadElements(data, header, allowNonFinite);
+        }
+        catch (JsonException ex)
+        {
+            // Reachable only for data the header pass skipped without tokenising (number characters out of order).
+            throw InferenceException.BadRequest($"input '{header.Name}': field 'data' is malformed JSON: {ex.Message}");
+        }
+    }
+
+    private static InferTensor ReadElements(ReadOnlySpan<byte> data, InputHeader header, bool allowNonFinite)
     {
         var reader = new Utf8JsonReader(data, ReaderOptions);
         reader.Read();

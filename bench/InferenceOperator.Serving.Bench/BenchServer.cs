@@ -1,0 +1,76 @@
+using System.Globalization;
+using InferenceOperator.Serving.Client;
+using InferenceOperator.Serving.Engine;
+using InferenceOperator.Serving.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace InferenceOperator.Serving.Bench;
+
+/// <summary>The real server in this process, on ephemeral ports, loaded by the real load generator over HTTP.</summary>
+internal sealed class BenchServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly Uri url;
+    private readonly HttpClient http = new();
+
+    private BenchServer(WebApplication app)
+    {
+        this.app = app;
+        url = new Uri($"http://127.0.0.1:{app.Services.GetRequiredService<ServerEndpoints>().HttpPort}/");
+    }
+
+    public static async Task<BenchServer> StartAsync(string modelPath, params string[] extra)
+    {
+        string[] args = ["--model", modelPath, "--model-name", "m", "--listen", "127.0.0.1", "--http-port", "0", "--grpc-port", "0", "--Logging:LogLevel:Default=Warning", .. extra];
+        var app = ServingHost.Build(args);
+        await app.StartAsync();
+        await app.Services.GetRequiredService<InferenceEngine>().WhenLoaded;
+        return new BenchServer(app);
+    }
+
+    /// <summary>One closed-loop level, started once the server has finished everything the previous level left in flight.</summary>
+    public async Task<LoadLevelResult> LoadAsync(OipTensor[] inputs, string[]? outputs, bool binary, int concurrency, TimeSpan warmup, TimeSpan duration)
+    {
+        await DrainAsync();
+        var levels = await new LoadGenerator().RunAsync(new LoadTestOptions
+        {
+            Url = url,
+            Model = "m",
+            Concurrency = [concurrency],
+            Duration = duration,
+            Warmup = warmup,
+            Binary = binary,
+            Inputs = inputs,
+            Outputs = outputs,
+        });
+        return levels[0];
+    }
+
+    private async Task DrainAsync()
+    {
+        var engine = app.Services.GetRequiredService<InferenceEngine>();
+        while (engine.Scheduler is { } scheduler && (scheduler.Depth > 0 || await ReadAsync("inference_inflight_requests{model=\"m\"}") > 0))
+        {
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Sum and count of inference_request_duration_seconds: the server's own time per request.</summary>
+    public async Task<(double Sum, double Count)> ServerTimeAsync() =>
+        (await ReadAsync("inference_request_duration_seconds_sum{model=\"m\"}"), await ReadAsync("inference_request_duration_seconds_count{model=\"m\"}"));
+
+    private async Task<double> ReadAsync(string series)
+    {
+        var text = await http.GetStringAsync(new Uri(url, "metrics"));
+        return text.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(series.Length + 1)..], CultureInfo.InvariantCulture)).FirstOrDefault();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

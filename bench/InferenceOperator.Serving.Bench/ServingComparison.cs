@@ -1,0 +1,146 @@
+using System.Globalization;
+using InferenceOperator.Serving.Client;
+
+namespace InferenceOperator.Serving.Bench;
+
+/// <summary>A model to serve and how to make a request of any batch size for it.</summary>
+internal sealed record Workload(string Title, string ModelPath, Func<int, OipTensor[]> Inputs, string Output);
+
+/// <summary>One target of the serving issue, judged on this run's numbers.</summary>
+internal sealed record TargetVerdict(string Model, string What, string Target, string Measured, bool Met)
+{
+    public override string ToString() => $"{Model}: {What}: target {Target}, measured {Measured} -> {(Met ? "met" : "NOT met")}";
+}
+
+/// <summary>
+/// Measures the server against in-process ONNX Runtime. Every server window is bracketed by in-process windows at
+/// the best batch size (and at batch 1 for latency), and each ratio is taken against those neighbours: on a shared
+/// machine, load from elsewhere then slows numerator and denominator alike instead of deciding the result.
+/// </summary>
+internal static class ServingComparison
+{
+    private static readonly int[] BatchSizes = [1, 2, 4, 8, 16];
+
+    public static async Task<IReadOnlyList<TargetVerdict>> RunAsync(Workload workload, BenchSettings settings)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"== {workload.Title} ==");
+        var name = Path.GetFileNameWithoutExtension(workload.ModelPath);
+        using var runner = new InProcessRunner(workload.ModelPath, workload.Inputs, workload.Output);
+        var sweep = new List<Slice>();
+        foreach (var batch in BatchSizes.Where(b => settings.MaxBatch is not { } max || b <= Math.Max(max, 1)))
+        {
+            var slice = runner.Measure(batch, settings.Duration, minRuns: 3);
+            sweep.Add(slice);
+            Console.WriteLine($"in-process batch {batch,2}: {slice.ItemsPerSecond,8:F1} items/s, p50 {Median(slice.Latencies) * 1000,8:F2} ms per run");
+        }
+
+        var best = sweep.MaxBy(s => s.ItemsPerSecond)!;
+        var maxBatch = settings.MaxBatch ?? best.Batch;
+        Console.WriteLine($"in-process best: batch {best.Batch} ({best.ItemsPerSecond:F1} items/s); the server batches up to {maxBatch} (the profile's best, as the planner would set it)");
+
+        var request = workload.Inputs(1);
+        string[] outputs = [workload.Output];
+        var verdicts = new List<TargetVerdict>();
+        foreach (var (label, batchLimit) in new[] { ("batching off", 1), ("batching on ", maxBatch) })
+        {
+            await using var server = await BenchServer.StartAsync(workload.ModelPath,
+                "--max-batch-size", batchLimit.ToString(CultureInfo.InvariantCulture), "--max-queue-delay-ms", "0");
+            foreach (var binary in new[] { false, true })
+            {
+                foreach (var concurrency in settings.Concurrency)
+                {
+                    // A window must hold several closed-loop cycles (each client waits for every batch ahead of it).
+                    var batchMs = Median(sweep.First(s => s.Batch == Math.Min(batchLimit, best.Batch) || s == sweep[^1]).Latencies) * 1000;
+                    var cycle = TimeSpan.FromMilliseconds(Math.Ceiling(concurrency / (double)batchLimit) * batchMs);
+                    var warmup = Max(settings.Warmup, cycle * 1.5);
+                    var duration = Max(settings.Duration, cycle * 4);
+                    var comparison = await CompareAsync(server, runner, best.Batch, request, outputs, binary, concurrency, warmup, duration, settings.Rounds);
+                    Console.WriteLine($"server {label} {(binary ? "binary" : "JSON  ")} c={concurrency,2}: {comparison}");
+                    if (label.StartsWith("batching on", StringComparison.Ordinal) && concurrency == 32)
+                    {
+                        var target = binary ? 0.98 : 0.95;
+                        verdicts.Add(new(name, $"batching on, {(binary ? "binary" : "JSON")}, c=32 throughput vs in-process best", $">= {target:F2}x",
+                            $"{comparison.Ratio:F3}x", comparison.Ratio >= target));
+                    }
+
+                    if (label.StartsWith("batching on", StringComparison.Ordinal) && concurrency == 1)
+                    {
+                        verdicts.Add(new(name, $"batching on (maxQueueDelay 0), {(binary ? "binary" : "JSON")}, c=1 p50 added over in-process batch 1", "<= +1.00 ms",
+                            $"{comparison.AddedP50Ms:+0.00;-0.00} ms", comparison.AddedP50Ms <= 1.0));
+                    }
+                }
+            }
+        }
+
+        await using (var cached = await BenchServer.StartAsync(workload.ModelPath, "--cache", "true"))
+        {
+            var before = await cached.ServerTimeAsync();
+            var hits = await cached.LoadAsync(request, outputs, binary: true, concurrency: 1, settings.Warmup, settings.Duration);
+            var after = await cached.ServerTimeAsync();
+            var serverMs = (after.Sum - before.Sum) / Math.Max(1, after.Count - before.Count) * 1000;
+            Console.WriteLine($"cache hits (binary, concurrency 1): mean server time {serverMs:F3} ms, client p50 {hits.P50.TotalMilliseconds:F2} ms, {hits.Throughput:F0} req/s");
+            verdicts.Add(new(name, "cache hit, server time", "<= 0.50 ms", $"{serverMs:F3} ms", serverMs <= 0.5));
+        }
+
+        return verdicts;
+    }
+
+    private static async Task<Comparison> CompareAsync(BenchServer server, InProcessRunner runner, int bestBatch, OipTensor[] request, string[] outputs,
+        bool binary, int concurrency, TimeSpan warmup, TimeSpan duration, int rounds)
+    {
+        var baseline = new List<Slice>();
+        var batchOne = new List<Slice>();
+        var levels = new List<LoadLevelResult>();
+        void Bracket()
+        {
+            baseline.Add(runner.Measure(bestBatch, duration / 2));
+            if (concurrency == 1)
+            {
+                batchOne.Add(runner.Measure(1, duration / 2));
+            }
+        }
+
+        for (var round = 0; round < rounds; round++)
+        {
+            Bracket();
+            levels.Add(await server.LoadAsync(request, outputs, binary, concurrency, warmup, duration));
+        }
+
+        Bracket();
+        return new Comparison(levels, baseline, batchOne);
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return LoadGenerator.Percentile(sorted, 0.5).TotalSeconds;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>Server rounds against the in-process windows around them.</summary>
+    private sealed record Comparison(IReadOnlyList<LoadLevelResult> Levels, IReadOnlyList<Slice> Baseline, IReadOnlyList<Slice> BatchOne)
+    {
+        public double ServerThroughput => Levels.Sum(l => l.Requests) / Levels.Sum(l => l.Elapsed.TotalSeconds);
+
+        public double BaselineThroughput => Baseline.Sum(s => s.Runs * s.Batch) / Baseline.Sum(s => s.Seconds);
+
+        public double Ratio => ServerThroughput / BaselineThroughput;
+
+        /// <summary>Median of the rounds' server p50s.</summary>
+        public double ServerP50Ms => Median(Levels.Select(l => l.P50.TotalSeconds).ToArray()) * 1000;
+
+        public double BatchOneP50Ms => BatchOne.Count == 0 ? double.NaN : Median(BatchOne.SelectMany(s => s.Latencies).ToArray()) * 1000;
+
+        public double AddedP50Ms => ServerP50Ms - BatchOneP50Ms;
+
+        public override string ToString()
+        {
+            var latency = BatchOne.Count == 0 ? "" : $" ({AddedP50Ms,6:+0.00;-0.00} ms vs in-process b1 p50 {BatchOneP50Ms:F2})";
+            var p95 = Median(Levels.Select(l => l.P95.TotalSeconds).ToArray()) * 1000;
+            var p99 = Median(Levels.Select(l => l.P99.TotalSeconds).ToArray()) * 1000;
+            return $"{ServerThroughput,8:F1} req/s vs in-process best {BaselineThroughput,7:F1} = {Ratio:F3}x | p50 {ServerP50Ms,8:F2} ms{latency} p95 {p95,8:F2} p99 {p99,8:F2} | errors {Levels.Sum(l => l.Errors)}";
+        }
+    }
+}
