@@ -30,6 +30,12 @@ public sealed record InformerOptions
     /// set it for the primary resource. The cache is updated either way.
     /// </summary>
     public bool SkipStatusOnlyUpdates { get; init; }
+
+    /// <summary>
+    /// Drop metadata.managedFields before caching (client-go's TransformStripManagedFields): the server's bookkeeping of
+    /// who owns which field is often larger than the object, and nothing a reconciler decides needs it.
+    /// </summary>
+    public bool StripManagedFields { get; init; } = true;
 }
 
 /// <summary>What every informer offers the controller runner.</summary>
@@ -195,6 +201,7 @@ public sealed class Informer<T> : IInformer, IEntityCache<T>
                 continue;
             }
 
+            Trim(item);
             var key = ObjectKey.Of(item);
             seen.Add(key);
             cache.TryGetValue(key, out var old);
@@ -278,6 +285,7 @@ public sealed class Informer<T> : IInformer, IEntityCache<T>
             return;
         }
 
+        Trim(obj);
         var key = ObjectKey.Of(obj);
         switch (type)
         {
@@ -295,6 +303,14 @@ public sealed class Informer<T> : IInformer, IEntityCache<T>
                 resourceVersion = obj.Metadata.ResourceVersion ?? resourceVersion;
                 Dispatch(WatchEventType.Deleted, obj, removed);
                 break;
+        }
+    }
+
+    private void Trim(T obj)
+    {
+        if (options.StripManagedFields)
+        {
+            obj.Metadata.ManagedFields = null;
         }
     }
 

@@ -189,4 +189,30 @@ public sealed class InformerTests : ServerTest
         await cancel.CancelAsync();
         await running;
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Should_CacheObjectsWithoutManagedFields_Unless_AskedToKeepThem(bool strip)
+    {
+        var widgets = EntityClient<Widget>();
+        await widgets.CreateAsync(Widget.New(Ns, "listed"), default);
+        var informer = NewInformer(Fast with { StripManagedFields = strip });
+        using var cancel = new CancellationTokenSource();
+        var running = informer.RunAsync(cancel.Token);
+        await informer.WaitForSyncAsync(cancel.Token);
+        await widgets.ApplyAsync(Widget.New(Ns, "watched", size: 3));
+        await Await.UntilAsync(() => informer.Get(Ns, "watched") is not null, "the watched widget is cached");
+
+        Assert.NotEmpty(Server.Get<Widget>(Ns, "watched")!.Metadata.ManagedFields);
+        foreach (var name in new[] { "listed", "watched" })
+        {
+            var cached = informer.Get(Ns, name)!;
+            Assert.Equal(strip, cached.Metadata.ManagedFields is null);
+            Assert.NotNull(cached.Metadata.ResourceVersion);
+        }
+
+        await cancel.CancelAsync();
+        await running;
+    }
 }

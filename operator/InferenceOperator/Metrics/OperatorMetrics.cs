@@ -53,6 +53,10 @@ internal sealed class OperatorMetrics : IControllerMetrics, IPlanMetrics
 
     public CollectorRegistry Registry { get; }
 
+    /// <summary>Reconciles finished so far by a controller, whatever the result (read without exporting the registry).</summary>
+    public double Reconciles(string controller) =>
+        reconciles.WithLabels(controller, "success").Value + reconciles.WithLabels(controller, "error").Value;
+
     public void QueueDepth(string controller, int depth) => this.depth.WithLabels(controller).Set(depth);
 
     public void RetryScheduled(string controller, int attempt, TimeSpan delay) => retries.WithLabels(controller).Inc();
