@@ -39,7 +39,7 @@ public sealed class ReplanTests
         await h.CreateAsync(Samples.Service("b", spec => spec.PolicyRef = new PolicyReference { Name = "pb" }));
         await h.UntilConditionAsync("a", ConditionTypes.PlanReady, Conditions.True);
         await h.UntilConditionAsync("b", ConditionTypes.PlanReady, Conditions.True);
-        await Await.UntilAsync(() => h.Runtime.Controller.Queue.InFlight == 0, "no reconcile is running");
+        await Await.UntilAsync(() => h.Runtime.Controller.Queue is { InFlight: 0, Depth: 0 }, "no reconcile is running or waiting");
         var bStatus = h.Get("b")!.Metadata.ResourceVersion;
         var bDeployment = h.Get<V1Deployment>("b")!.Metadata.ResourceVersion;
 

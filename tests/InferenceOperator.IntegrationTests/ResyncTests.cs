@@ -60,7 +60,7 @@ public sealed class ResyncTests
         h.MarkDeploymentReady("steady", scaled: 2);
         await h.UntilConditionAsync("steady", ConditionTypes.Ready, Conditions.True);
         await Await.UntilAsync(() => h.Runtime.Services.Get(new ObjectKey(h.Namespace, "steady"))?.Status?.ReadyReplicas == 2, "the cache holds the final status");
-        await Await.UntilAsync(() => h.Runtime.Controller.Queue.InFlight == 0, "no reconcile is running");
+        await Await.UntilAsync(() => h.Runtime.Controller.Queue is { InFlight: 0, Depth: 0 }, "no reconcile is running or waiting");
 
         h.Server.ResetCounters();
 

@@ -69,6 +69,13 @@ internal sealed class InferenceServiceReconciler(
             return ReconcileResult.Done;
         }
 
+        if (service.Spec.Accelerator is { } pinned && pinned != "auto" && catalog.All(a => a.Metadata.Name != pinned))
+        {
+            status.Set(ConditionTypes.PlanReady, false, Reasons.AcceleratorProfileNotFound, $"spec.accelerator names AcceleratorProfile '{pinned}', which does not exist: create it, or set spec.accelerator to auto or one of {string.Join(", ", catalog.Select(a => a.Metadata.Name))} (the service is planned as soon as it exists)").Summarize("");
+            await FinishAsync(service, status, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
         var profile = await ProfileAsync(service, status, cancellationToken).ConfigureAwait(false);
         if (profile is null)
         {
@@ -313,6 +320,13 @@ internal sealed class InferenceServiceReconciler(
         await ApplyAutoscalerAsync(service, autoscaler, liveHpa, liveScaledObject, status, cancellationToken).ConfigureAwait(false);
 
         var workload = StatusBuilder.FromDeployment(appliedDeployment, Math.Max(1, autoscaler.MinReplicas));
+
+        // A model that cannot be fetched shows in the pods at once, in the Deployment only at its progress deadline.
+        if (ServingPods.FetchFailure(service, caches.ServingPods.List(ns)) is { } fetch)
+        {
+            workload = (false, fetch.Reason, fetch.Message);
+        }
+
         status.Set(ConditionTypes.WorkloadReady, workload.Ok, workload.Reason, workload.Message);
         status.Status.Endpoint = Names.Endpoint(service, options.HttpPort);
         status.Status.Replicas = appliedDeployment?.Status?.Replicas ?? 0;

@@ -14,6 +14,7 @@ internal sealed record OperatorCaches(
     IEntityCache<V1Deployment> Deployments,
     IEntityCache<V1Job> Jobs,
     IEntityCache<V1Pod> ProfilePods,
+    IEntityCache<V1Pod> ServingPods,
     IEntityCache<V1ConfigMap> ConfigMaps,
     IEntityCache<V1Service> KubeServices,
     IEntityCache<V1PodDisruptionBudget> DisruptionBudgets,

@@ -25,6 +25,7 @@ internal static class Reasons
     public const string PolicyNotFound = "PolicyNotFound";
     public const string PolicyInvalid = "PolicyInvalid";
     public const string NoAcceleratorProfiles = "NoAcceleratorProfiles";
+    public const string AcceleratorProfileNotFound = "AcceleratorProfileNotFound";
     public const string NoFeasiblePlan = "NoFeasiblePlan";
     public const string Planned = "Planned";
     public const string ProfileHints = "ProfileHints";

@@ -102,7 +102,8 @@ internal static class ProfileJob
                                 Command = ["inferctl"],
                                 Args = args,
                                 TerminationMessagePath = "/dev/termination-log",
-                                TerminationMessagePolicy = "File",
+                                // Success writes the profile to the file; a failure with an empty file reports its last log lines.
+                                TerminationMessagePolicy = "FallbackToLogsOnError",
                                 SecurityContext = ServingDeployment.Restricted(),
                                 Resources = new V1ResourceRequirements
                                 {

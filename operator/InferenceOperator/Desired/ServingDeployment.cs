@@ -13,6 +13,7 @@ internal static class ServingDeployment
     private const string ModelVolume = "model-cache";
     internal const string SourceVolume = "model-source";
     internal const string SourceRoot = "/model-source";
+    internal const string FetchContainer = "fetch-model";
 
     /// <summary>Builds the Deployment; <c>replicas</c> is the count to own, or null when an autoscaler owns it (server-side apply: sending it would fight the autoscaler).</summary>
     public static V1Deployment Build(
@@ -115,10 +116,13 @@ internal static class ServingDeployment
 
         return new V1Container
         {
-            Name = "fetch-model",
+            Name = FetchContainer,
             Image = options.ServingImage,
             Command = ["inferctl"],
             Args = args,
+            // inferctl prints why a fetch failed (unreachable, checksum mismatch) on stderr: the kubelet's last log lines
+            // become the termination message the operator copies into WorkloadReady.
+            TerminationMessagePolicy = "FallbackToLogsOnError",
             SecurityContext = Restricted(),
             Resources = new V1ResourceRequirements
             {

@@ -53,11 +53,12 @@ internal sealed class OperatorRuntime
         Deployments = Inform(Clients.Deployments, scoped with { LabelSelector = ManagedSelector });
         Jobs = Inform(Clients.Jobs, scoped with { LabelSelector = ManagedSelector });
         ProfilePods = Inform(Clients.Pods, scoped with { LabelSelector = ProfileJob.PodSelector });
+        ServingPods = Inform(Clients.Pods, scoped with { LabelSelector = Desired.ServingPods.Selector });
         ConfigMaps = Inform(Clients.ConfigMaps, scoped with { LabelSelector = ManagedSelector });
         KubeServices = Inform(Clients.KubeServices, scoped with { LabelSelector = ManagedSelector });
         DisruptionBudgets = Inform(Clients.DisruptionBudgets, scoped with { LabelSelector = ManagedSelector });
         Autoscalers = Inform(Clients.Autoscalers, scoped with { LabelSelector = ManagedSelector });
-        Caches = new OperatorCaches(Services, Policies, Accelerators, Deployments, Jobs, ProfilePods, ConfigMaps, KubeServices, DisruptionBudgets, Autoscalers);
+        Caches = new OperatorCaches(Services, Policies, Accelerators, Deployments, Jobs, ProfilePods, ServingPods, ConfigMaps, KubeServices, DisruptionBudgets, Autoscalers);
 
         Reconciler = new InferenceServiceReconciler(Caches, Clients, events, metrics, settings, new Planner(), time, loggers.CreateLogger<InferenceServiceReconciler>());
         Controller = new Controller<InferenceService>(ControllerName, Services, Reconciler, tuning.Queue with { MaxParallelism = options.Parallelism }, loggers.CreateLogger("InferenceOperator.Controller"), metrics, time)
@@ -67,14 +68,17 @@ internal sealed class OperatorRuntime
             .Owns(KubeServices)
             .Owns(DisruptionBudgets)
             .Owns(Autoscalers)
-            .Watches(ProfilePods, pod => ServingLabels.Value(pod.Metadata.Labels, ServingLabels.ServiceLabel) is { } owner
-                ? [new ObjectKey(pod.Metadata.NamespaceProperty, owner)]
-                : [])
+            .Watches(ProfilePods, ServiceOf)
+            .Watches(ServingPods, ServiceOf)
             .Watches(Policies, policy => InferenceServiceReconciler.AffectedBy(policy, Services, options))
             .Watches(Accelerators, profile => InferenceServiceReconciler.AffectedBy(profile, Services, Policies, options))
             .ResyncEvery(TimeSpan.FromSeconds(options.NotReadyResyncSeconds), InferenceServiceReconciler.IsUnsettled)
             .ResyncEvery(TimeSpan.FromSeconds(options.FullResyncSeconds));
     }
+
+    /// <summary>Pods are owned by Jobs and ReplicaSets, not by the service: the service label names it.</summary>
+    private static IEnumerable<ObjectKey> ServiceOf(V1Pod pod) =>
+        ServingLabels.Value(pod.Metadata.Labels, ServingLabels.ServiceLabel) is { } owner ? [new ObjectKey(pod.Metadata.NamespaceProperty, owner)] : [];
 
     /// <summary>Owned objects carry this label; the reconciler confirms a cache miss with a GET, so a foreign object of the same name is still seen.</summary>
     public static string ManagedSelector => $"app.kubernetes.io/managed-by={ServingLabels.ManagedBy}";
@@ -101,6 +105,8 @@ internal sealed class OperatorRuntime
 
     public Informer<V1Pod> ProfilePods { get; }
 
+    public Informer<V1Pod> ServingPods { get; }
+
     public Informer<V1ConfigMap> ConfigMaps { get; }
 
     public Informer<V1Service> KubeServices { get; }
@@ -110,7 +116,7 @@ internal sealed class OperatorRuntime
     public Informer<V2HorizontalPodAutoscaler> Autoscalers { get; }
 
     /// <summary>True once every informer has listed: /readyz reports ready from then on.</summary>
-    public bool HasSynced => new IInformer[] { Services, Policies, Accelerators, Deployments, Jobs, ProfilePods, ConfigMaps, KubeServices, DisruptionBudgets, Autoscalers }.All(i => i.HasSynced);
+    public bool HasSynced => new IInformer[] { Services, Policies, Accelerators, Deployments, Jobs, ProfilePods, ServingPods, ConfigMaps, KubeServices, DisruptionBudgets, Autoscalers }.All(i => i.HasSynced);
 
     /// <summary>Runs the informers (leader or follower: caches stay warm).</summary>
     public Task RunInformersAsync(CancellationToken cancellationToken) => Controller.RunInformersAsync(cancellationToken);
