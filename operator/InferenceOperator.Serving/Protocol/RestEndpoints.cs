@@ -103,18 +103,12 @@ internal static class RestEndpoints
         try
         {
             engine.Resolve(model, version);
-            var body = await ReadBodyAsync(context, options.MaxRequestBodyBytes).ConfigureAwait(false);
-            var jsonLength = body.Length;
-            if (context.Request.Headers.TryGetValue(HeaderLength, out var headerValue))
+            InferenceRequest request;
+            using (var pooled = await ReadBodyAsync(context, options.MaxRequestBodyBytes).ConfigureAwait(false))
             {
-                if (!int.TryParse(headerValue, NumberStyles.None, CultureInfo.InvariantCulture, out jsonLength) || jsonLength > body.Length)
-                {
-                    throw InferenceException.BadRequest(
-                        $"header {HeaderLength} '{headerValue}' must be a non-negative integer no larger than the body ({body.Length} bytes)");
-                }
+                request = Parse(context, pooled.Body, options.AllowNonFinite);
             }
 
-            var request = OipJsonReader.Parse(body.AsSpan(0, jsonLength), body.AsSpan(jsonLength), options.AllowNonFinite);
             var response = await engine.InferAsync(request, ReadTimeout(context), context.RequestAborted).ConfigureAwait(false);
             await WriteInferResponseAsync(context, response, request).ConfigureAwait(false);
         }
@@ -145,6 +139,22 @@ internal static class RestEndpoints
         }
     }
 
+    /// <summary>Parses a request; everything it returns is copied out of <paramref name="body"/>, which goes back to the pool.</summary>
+    private static InferenceRequest Parse(HttpContext context, ReadOnlySpan<byte> body, bool allowNonFinite)
+    {
+        var jsonLength = body.Length;
+        if (context.Request.Headers.TryGetValue(HeaderLength, out var headerValue))
+        {
+            if (!int.TryParse(headerValue, NumberStyles.None, CultureInfo.InvariantCulture, out jsonLength) || jsonLength > body.Length)
+            {
+                throw InferenceException.BadRequest(
+                    $"header {HeaderLength} '{headerValue}' must be a non-negative integer no larger than the body ({body.Length} bytes)");
+            }
+        }
+
+        return OipJsonReader.Parse(body[..jsonLength], body[jsonLength..], allowNonFinite);
+    }
+
     private static TimeSpan? ReadTimeout(HttpContext context)
     {
         if (!context.Request.Headers.TryGetValue(TimeoutHeader, out var value))
@@ -157,7 +167,7 @@ internal static class RestEndpoints
             : throw InferenceException.BadRequest($"header {TimeoutHeader} '{value}' must be a non-negative number of milliseconds");
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpContext context, long limit)
+    private static async Task<PooledBody> ReadBodyAsync(HttpContext context, long limit)
     {
         var declared = context.Request.ContentLength;
         if (declared > limit)
@@ -179,9 +189,20 @@ internal static class RestEndpoints
 
         if (declared is { } length)
         {
-            var buffer = GC.AllocateUninitializedArray<byte>((int)length);
-            await context.Request.Body.ReadExactlyAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-            return buffer;
+            // Rented: an image request is ~0.6 MB (1.3 MB as JSON), and a fresh large-object-heap array per request
+            // would cost full garbage collections under load.
+            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            var body = new PooledBody(buffer, (int)length);
+            try
+            {
+                await context.Request.Body.ReadExactlyAsync(buffer.AsMemory(0, (int)length), context.RequestAborted).ConfigureAwait(false);
+                return body;
+            }
+            catch
+            {
+                body.Dispose();
+                throw;
+            }
         }
 
         using var copy = new MemoryStream();
@@ -204,7 +225,7 @@ internal static class RestEndpoints
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        return copy.ToArray();
+        return new PooledBody(copy.ToArray(), (int)copy.Length, Rented: false);
     }
 
     private static async Task WriteInferResponseAsync(HttpContext context, InferenceResponse response, InferenceRequest request)
@@ -275,5 +296,19 @@ internal static class RestEndpoints
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = buffer.WrittenCount;
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+}
+
+/// <summary>A request body, in a pooled buffer when its length was declared.</summary>
+internal readonly record struct PooledBody(byte[] Buffer, int Length, bool Rented = true) : IDisposable
+{
+    public ReadOnlySpan<byte> Body => Buffer.AsSpan(0, Length);
+
+    public void Dispose()
+    {
+        if (Rented)
+        {
+            ArrayPool<byte>.Shared.Return(Buffer);
+        }
     }
 }
