@@ -8,7 +8,7 @@ using InferenceOperator.Serving.Client;
 // concurrency 1/8/32, printed as ratios against a baseline measured in the same run — interleaved with every
 // server window, so a neighbour that loads this shared machine slows both sides alike. Usage:
 //   dotnet run -c Release --project bench/InferenceOperator.Serving.Bench -- [--duration 3] [--warmup 1] [--rounds 2]
-//       [--concurrency 1,8,32] [--seq 128] [--max-batch best|N] [--models minilm,resnet18]
+//       [--concurrency 1,8,32] [--seq 128] [--max-batch best|N] [--models minilm,resnet18] [--parts server,cache]
 var settings = BenchSettings.Parse(args);
 var catalog = new SampleModelCatalog();
 var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
@@ -30,7 +30,7 @@ if (settings.Models.Contains("minilm"))
         ];
     }
 
-    var workload = new Workload($"{model.Name}, sequence {seq}, output '924' (pooled embedding)", model.ModelPath, Inputs, "924");
+    var workload = new Workload("minilm", $"{model.Name}, sequence {seq}, output '924' (pooled embedding)", model.ModelPath, Inputs, "924");
     verdicts.AddRange(await ServingComparison.RunAsync(workload, settings));
 }
 
@@ -46,7 +46,7 @@ if (settings.Models.Contains("resnet18"))
         var pixels = Enumerable.Range(0, 3 * 224 * 224).Select(i => (float)((i * 0.618034) % 1.0)).ToArray();
         OipTensor[] Inputs(int batch) =>
             [OipTensor.FromSingle("Input247", [batch, 3, 224, 224], Enumerable.Range(0, batch).SelectMany(_ => pixels).ToArray())];
-        var workload = new Workload($"{model.Name} (batch made dynamic), 3x224x224 FP32, output 'Pooling395_Output_0'", dynamicPath, Inputs, "Pooling395_Output_0");
+        var workload = new Workload("resnet18", $"{model.Name} (batch made dynamic), 3x224x224 FP32, output 'Pooling395_Output_0'", dynamicPath, Inputs, "Pooling395_Output_0");
         verdicts.AddRange(await ServingComparison.RunAsync(workload, settings));
     }
     finally
@@ -65,7 +65,7 @@ foreach (var verdict in verdicts)
 return 0;
 
 /// <summary>Bench command line.</summary>
-internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, int Rounds, int[] Concurrency, int Sequence, int? MaxBatch, string[] Models)
+internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, int Rounds, int[] Concurrency, int Sequence, int? MaxBatch, string[] Models, string[] Parts)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -84,6 +84,7 @@ internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, int Rou
             Get("concurrency", "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
             int.Parse(Get("seq", "128"), CultureInfo.InvariantCulture),
             maxBatch == "best" ? null : int.Parse(maxBatch, CultureInfo.InvariantCulture),
-            Get("models", "minilm,resnet18").Split(','));
+            Get("models", "minilm,resnet18").Split(','),
+            Get("parts", "server,cache").Split(','));
     }
 }
