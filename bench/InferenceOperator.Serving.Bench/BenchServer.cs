@@ -30,9 +30,11 @@ internal sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>One closed-loop level, started once the server has finished everything the previous level left in flight.</summary>
-    public async Task<LoadLevelResult> LoadAsync(OipTensor[] inputs, string[]? outputs, bool binary, int concurrency, TimeSpan warmup, TimeSpan duration)
+    public async Task<ServerLevel> LoadAsync(OipTensor[] inputs, string[]? outputs, bool binary, int concurrency, TimeSpan warmup, TimeSpan duration)
     {
         await DrainAsync();
+        var before = await EngineCountersAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var levels = await new LoadGenerator().RunAsync(new LoadTestOptions
         {
             Url = url,
@@ -44,7 +46,18 @@ internal sealed class BenchServer : IAsyncDisposable
             Inputs = inputs,
             Outputs = outputs,
         });
-        return levels[0];
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var after = await EngineCountersAsync();
+        return new ServerLevel(levels[0], (after.ComputeSeconds - before.ComputeSeconds) / elapsed,
+            after.Batches - before.Batches, after.Rows - before.Rows, after.ComputeSeconds - before.ComputeSeconds);
+    }
+
+    /// <summary>The engine's own counters: where a server falls short of the in-process limit (idle gaps, small batches, slower runs).</summary>
+    private async Task<(double ComputeSeconds, double Batches, double Rows)> EngineCountersAsync()
+    {
+        var text = await http.GetStringAsync(new Uri(url, "metrics"));
+        return (Read(text, "inference_compute_duration_seconds_sum{model=\"m\"}"), Read(text, "inference_batch_size_count{model=\"m\"}"),
+            Read(text, "inference_batch_size_sum{model=\"m\"}"));
     }
 
     private async Task DrainAsync()
@@ -60,12 +73,11 @@ internal sealed class BenchServer : IAsyncDisposable
     public async Task<(double Sum, double Count)> ServerTimeAsync() =>
         (await ReadAsync("inference_request_duration_seconds_sum{model=\"m\"}"), await ReadAsync("inference_request_duration_seconds_count{model=\"m\"}"));
 
-    private async Task<double> ReadAsync(string series)
-    {
-        var text = await http.GetStringAsync(new Uri(url, "metrics"));
-        return text.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+    private async Task<double> ReadAsync(string series) => Read(await http.GetStringAsync(new Uri(url, "metrics")), series);
+
+    private static double Read(string text, string series) =>
+        text.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
             .Select(l => double.Parse(l[(series.Length + 1)..], CultureInfo.InvariantCulture)).FirstOrDefault();
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -73,4 +85,12 @@ internal sealed class BenchServer : IAsyncDisposable
         await app.StopAsync();
         await app.DisposeAsync();
     }
+}
+
+/// <summary>One load level and what the engine did meanwhile (over warm-up and window alike).</summary>
+internal sealed record ServerLevel(LoadLevelResult Load, double BusyFraction, double Batches, double Rows, double ComputeSeconds)
+{
+    public double MeanBatch => Batches == 0 ? 0 : Rows / Batches;
+
+    public double MillisecondsPerBatch => Batches == 0 ? 0 : ComputeSeconds / Batches * 1000;
 }

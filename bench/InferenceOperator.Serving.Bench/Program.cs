@@ -7,7 +7,7 @@ using InferenceOperator.Serving.Client;
 // Serving benchmark: in-process ONNX Runtime (the limit) against the server, batching off/on, JSON/binary,
 // concurrency 1/8/32, printed as ratios against a baseline measured in the same run — interleaved with every
 // server window, so a neighbour that loads this shared machine slows both sides alike. Usage:
-//   dotnet run -c Release --project bench/InferenceOperator.Serving.Bench -- [--duration 3] [--warmup 1] [--rounds 2]
+//   dotnet run -c Release --project bench/InferenceOperator.Serving.Bench -- [--duration 3] [--warmup 1] [--rounds 3]
 //       [--concurrency 1,8,32] [--seq 128] [--max-batch best|N] [--models minilm,resnet18] [--parts server,cache]
 var settings = BenchSettings.Parse(args);
 var catalog = new SampleModelCatalog();
@@ -80,7 +80,7 @@ internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, int Rou
         return new BenchSettings(
             TimeSpan.FromSeconds(Seconds("duration", "3")),
             TimeSpan.FromSeconds(Seconds("warmup", "1")),
-            int.Parse(Get("rounds", "2"), CultureInfo.InvariantCulture),
+            int.Parse(Get("rounds", "3"), CultureInfo.InvariantCulture),
             Get("concurrency", "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
             int.Parse(Get("seq", "128"), CultureInfo.InvariantCulture),
             maxBatch == "best" ? null : int.Parse(maxBatch, CultureInfo.InvariantCulture),
