@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using InferenceOperator.Models.Analysis;
 using InferenceOperator.Models.Graph;
@@ -10,7 +11,7 @@ namespace InferenceOperator.Models;
 public sealed class ModelAnalyzer
 {
     /// <summary>Ops that bake a concrete batch size into the graph when they take a constant shape.</summary>
-    private static readonly HashSet<string> ShapeTakingOps = new(StringComparer.Ordinal) { "Reshape", "Expand", "ConstantOfShape", "Tile", "Resize", "Upsample" };
+    private static readonly FrozenSet<string> ShapeTakingOps = new[] { "Reshape", "Expand", "ConstantOfShape", "Tile", "Resize", "Upsample" }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Analyses <paramref name="modelPath"/>; throws <see cref="ModelException"/> for files that are not usable ONNX models.</summary>
     public ModelAnalysis Analyze(string modelPath, AnalysisOptions? options = null)

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using InferenceOperator.Models.Graph;
 using InferenceOperator.Models.Onnx;
 using InferenceOperator.Models.Profiling;
@@ -12,7 +13,7 @@ namespace InferenceOperator.Models.Analysis;
 /// </summary>
 internal static class ShapeProbe
 {
-    private static readonly HashSet<string> Counted = new(StringComparer.Ordinal) { "MatMul", "Gemm", "Conv" };
+    private static readonly FrozenSet<string> Counted = new[] { "MatMul", "Gemm", "Conv" }.ToFrozenSet(StringComparer.Ordinal);
 
     public static double? CountFlops(ModelProto original, int batch, int sequenceLength)
     {

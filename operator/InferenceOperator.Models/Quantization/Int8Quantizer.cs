@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using InferenceOperator.Models.Graph;
 using InferenceOperator.Models.Onnx;
 using DataType = InferenceOperator.Models.Onnx.TensorProto.Types.DataType;
@@ -366,12 +367,12 @@ internal sealed class Int8Quantizer(ModelProto model, QuantizationOptions option
     private static string Stem(NodeProto node) => node.Name.Length > 0 ? node.Name : node.OpType + "_" + node.Output[0];
 
     /// <summary>Ops whose definition did not change between opset 7 and 11 in a way that matters here.</summary>
-    private static readonly HashSet<string> UpgradableOps = new(StringComparer.Ordinal)
+    private static readonly FrozenSet<string> UpgradableOps = new[]
     {
         "Conv", "Relu", "LeakyRelu", "Add", "Sub", "Mul", "Div", "Sum", "MaxPool", "AveragePool", "GlobalAveragePool",
         "GlobalMaxPool", "BatchNormalization", "Gemm", "MatMul", "Flatten", "Reshape", "Concat", "Sigmoid", "Tanh",
         "Transpose", "Identity", "Constant", "Gather", "Shape", "LRN",
-    };
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     private void EnsureOpset(long minimum)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Microsoft.ML.OnnxRuntime;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
@@ -12,13 +13,13 @@ internal sealed record ExecutionProviderChoice(string Requested, string Actual, 
 /// <summary>One ONNX Runtime session and the metadata the protocol reports. Runs are serialised by the scheduler.</summary>
 internal sealed class OnnxModel : IDisposable
 {
-    private static readonly Dictionary<string, string> OrtProviderNames = new(StringComparer.Ordinal)
+    private static readonly FrozenDictionary<string, string> OrtProviderNames = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["CPU"] = "CPUExecutionProvider",
         ["CUDA"] = "CUDAExecutionProvider",
         ["TensorRT"] = "TensorrtExecutionProvider",
         ["ROCm"] = "ROCMExecutionProvider",
-    };
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private readonly InferenceSession session;
     private readonly string[] inputNames;

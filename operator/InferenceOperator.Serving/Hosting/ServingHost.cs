@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using InferenceOperator.Serving.Engine;
 using InferenceOperator.Serving.Protocol;
@@ -23,7 +24,7 @@ internal sealed class ServerEndpoints
 internal static class ServingHost
 {
     /// <summary>Short command-line forms, e.g. <c>--model m.onnx --max-batch-size 16</c>.</summary>
-    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.OrdinalIgnoreCase)
+    public static readonly FrozenDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["--model"] = "ModelPath",
         ["--model-name"] = "ModelName",
@@ -46,7 +47,7 @@ internal static class ServingHost
         ["--idle-watts"] = "Power:IdleWatts",
         ["--busy-watts"] = "Power:BusyWatts",
         ["--config"] = "Config",
-    };
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Configuration, later sources winning: optional JSON file (--config / INFERENCE_CONFIG), INFERENCE_* environment

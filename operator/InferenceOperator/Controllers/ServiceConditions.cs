@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json.Nodes;
 using InferenceOperator.Api;
 using k8s;
@@ -40,7 +41,7 @@ internal static class Reasons
     public const string KedaNotInstalled = "KedaNotInstalled";
     public const string Reconciling = "Reconciling";
 
-    private static readonly HashSet<string> InProgress = [Profiling, Progressing, Reconciling];
+    private static readonly FrozenSet<string> InProgress = new[] { Profiling, Progressing, Reconciling }.ToFrozenSet(StringComparer.Ordinal);
 
     public static bool IsProgress(string reason) => InProgress.Contains(reason);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using InferenceOperator.Api;
 using k8s.Models;
@@ -14,7 +15,7 @@ internal static class ServingPods
     public const string ModelFetchFailed = "ModelFetchFailed";
 
     private const int MaxDetail = 1024;
-    private static readonly HashSet<string> PullFailures = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName"];
+    private static readonly FrozenSet<string> PullFailures = new[] { "ErrImagePull", "ImagePullBackOff", "InvalidImageName" }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Label selector of every serving pod the operator's Deployments create.</summary>
     public static string Selector => $"app.kubernetes.io/component=serving,app.kubernetes.io/managed-by={ServingLabels.ManagedBy}";
