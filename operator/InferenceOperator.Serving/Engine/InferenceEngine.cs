@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using InferenceOperator.Serving.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -302,46 +304,38 @@ internal sealed class InferenceEngine : IHostedService, IDisposable
 
 internal static class TensorChecks
 {
-    /// <summary>Index of the first NaN or infinity in little-endian floating-point data, or -1.</summary>
-    public static long FirstNonFinite(TensorDataType type, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Index of the first NaN or infinity in little-endian floating-point data, or -1. A value is not finite exactly
+    /// when its exponent bits are all ones, so whole vectors of elements are checked at once (an image is 150,528
+    /// floats, checked on every request including cache hits).
+    /// </summary>
+    public static long FirstNonFinite(TensorDataType type, ReadOnlySpan<byte> data) => type switch
     {
-        switch (type)
+        TensorDataType.Fp32 => FirstWithAllBitsSet(MemoryMarshal.Cast<byte, uint>(data), 0x7F80_0000u),
+        TensorDataType.Fp64 => FirstWithAllBitsSet(MemoryMarshal.Cast<byte, ulong>(data), 0x7FF0_0000_0000_0000ul),
+        TensorDataType.Fp16 => FirstWithAllBitsSet(MemoryMarshal.Cast<byte, ushort>(data), (ushort)0x7C00),
+        _ => -1,
+    };
+
+    private static long FirstWithAllBitsSet<T>(ReadOnlySpan<T> values, T mask)
+        where T : unmanaged, IBitwiseOperators<T, T, T>, IEqualityOperators<T, T, bool>
+    {
+        var vectorMask = new Vector<T>(mask);
+        var i = 0;
+        for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
         {
-            case TensorDataType.Fp32:
-                var singles = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data);
-                for (var i = 0; i < singles.Length; i++)
-                {
-                    if (!float.IsFinite(singles[i]))
-                    {
-                        return i;
-                    }
-                }
+            if (Vector.EqualsAny(new Vector<T>(values[i..]) & vectorMask, vectorMask))
+            {
+                break; // the scalar loop below finds which element
+            }
+        }
 
-                break;
-            case TensorDataType.Fp64:
-                var doubles = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(data);
-                for (var i = 0; i < doubles.Length; i++)
-                {
-                    if (!double.IsFinite(doubles[i]))
-                    {
-                        return i;
-                    }
-                }
-
-                break;
-            case TensorDataType.Fp16:
-                var halves = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(data);
-                for (var i = 0; i < halves.Length; i++)
-                {
-                    if (!Half.IsFinite(halves[i]))
-                    {
-                        return i;
-                    }
-                }
-
-                break;
-            default:
-                break;
+        for (; i < values.Length; i++)
+        {
+            if ((values[i] & mask) == mask)
+            {
+                return i;
+            }
         }
 
         return -1;

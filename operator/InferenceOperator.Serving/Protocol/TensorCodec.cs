@@ -22,7 +22,9 @@ internal static class TensorCodec
                     $"input '{name}': {field} is {raw.Length} bytes but shape {Shapes.Format(shape)} of {type.Name()} needs {count} x {type.ElementSize()} = {expected} bytes");
             }
 
-            return new InferTensor { Name = name, DataType = type, Shape = shape, Data = raw.ToArray() };
+            var data = GC.AllocateUninitializedArray<byte>(raw.Length); // overwritten at once: no need to zero it first
+            raw.CopyTo(data);
+            return new InferTensor { Name = name, DataType = type, Shape = shape, Data = data };
         }
 
         if (count > raw.Length / 4)
