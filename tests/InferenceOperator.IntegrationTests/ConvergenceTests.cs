@@ -57,12 +57,7 @@ public sealed class ConvergenceTests
     public async Task Should_MakeZeroWriteCalls_When_AConvergedServiceIsResynced()
     {
         await using var h = await OperatorHarness.StartAsync("resync");
-        await h.CreateAsync(Samples.Service("steady", spec => spec.Slo.MinReplicas = 2));
-        await Await.UntilAsync(() => h.Get<V1Deployment>("steady") is not null, "the Deployment exists");
-        h.MarkDeploymentReady("steady", scaled: 2);
-        await h.UntilConditionAsync("steady", ConditionTypes.Ready, Conditions.True);
-        await Await.UntilAsync(() => h.Runtime.Services.Get(new ObjectKey(h.Namespace, "steady"))?.Status?.ReadyReplicas == 2, "the cache holds the final status");
-        await Await.UntilAsync(() => h.Runtime.Controller.Queue is { InFlight: 0, Depth: 0 }, "no reconcile is running or waiting");
+        await h.ConvergeSteadyServiceAsync("steady");
 
         h.Server.ResetCounters();
         for (var i = 0; i < 3; i++)

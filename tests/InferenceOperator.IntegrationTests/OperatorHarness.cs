@@ -1,5 +1,6 @@
 using InferenceOperator.Api;
 using InferenceOperator.Api.Schema;
+using InferenceOperator.Controllers;
 using InferenceOperator.ApiMapping;
 using InferenceOperator.Hosting;
 using InferenceOperator.Kube;
@@ -111,6 +112,20 @@ internal sealed class OperatorHarness : IAsyncDisposable
             () => Condition(name, type) is { } c && c.Status == status && (reason is null || c.Reason == reason),
             $"{name} has {type}={status}{(reason is null ? "" : "/" + reason)} (now {Describe(name, type)})",
             timeout);
+
+    /// <summary>
+    /// Creates a service with two replicas, plays the Deployment controller until it is Ready, and waits until the
+    /// operator's cache holds that status and no reconcile is running or queued: a converged service to resync.
+    /// </summary>
+    public async Task ConvergeSteadyServiceAsync(string name)
+    {
+        await CreateAsync(Samples.Service(name, spec => spec.Slo.MinReplicas = 2));
+        await Await.UntilAsync(() => Get<V1Deployment>(name) is not null, "the Deployment exists");
+        MarkDeploymentReady(name, scaled: 2);
+        await UntilConditionAsync(name, ConditionTypes.Ready, Conditions.True);
+        await Await.UntilAsync(() => Runtime.Services.Get(new ObjectKey(Namespace, name))?.Status?.ReadyReplicas == 2, "the cache holds the final status");
+        await Await.UntilAsync(() => Runtime.Controller.Queue is { InFlight: 0, Depth: 0 }, "no reconcile is running or waiting");
+    }
 
     /// <summary>Plays the HPA and the Deployment controller: <paramref name="scaled"/> replicas (or the Deployment's own count), all ready.</summary>
     public V1Deployment MarkDeploymentReady(string name, int? scaled = null) => Server.Mutate<V1Deployment>(Namespace, name, d =>

@@ -331,36 +331,13 @@ internal static class FlatNumberArray
         }
 
         var integer = number.Negative ? -(long)number.Mantissa : (long)number.Mantissa;
-        var (min, max) = type switch
-        {
-            TensorDataType.UInt8 => (byte.MinValue, byte.MaxValue),
-            TensorDataType.UInt16 => (ushort.MinValue, ushort.MaxValue),
-            TensorDataType.UInt32 => (uint.MinValue, uint.MaxValue),
-            TensorDataType.Int8 => (sbyte.MinValue, sbyte.MaxValue),
-            TensorDataType.Int16 => (short.MinValue, short.MaxValue),
-            TensorDataType.Int32 => (int.MinValue, int.MaxValue),
-            _ => (long.MinValue, long.MaxValue),
-        };
+        var (min, max) = IntegerElements.Range(type);
         if (integer < min || integer > max)
         {
             return false;
         }
 
-        switch (target.Length)
-        {
-            case 1:
-                target[0] = unchecked((byte)integer);
-                break;
-            case 2:
-                BinaryPrimitives.WriteInt16LittleEndian(target, unchecked((short)integer));
-                break;
-            case 4:
-                BinaryPrimitives.WriteInt32LittleEndian(target, unchecked((int)integer));
-                break;
-            default:
-                BinaryPrimitives.WriteInt64LittleEndian(target, integer);
-                break;
-        }
+        IntegerElements.Write(target, integer);
 
         return true;
     }

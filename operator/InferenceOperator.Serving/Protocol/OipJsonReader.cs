@@ -486,36 +486,13 @@ internal static class OipJsonReader
                                 : $"is not an integer (datatype {type.Name()})");
                         }
 
-                        var (min, max) = type switch
-                        {
-                            TensorDataType.UInt8 => (byte.MinValue, byte.MaxValue),
-                            TensorDataType.UInt16 => (ushort.MinValue, ushort.MaxValue),
-                            TensorDataType.UInt32 => (uint.MinValue, uint.MaxValue),
-                            TensorDataType.Int8 => (sbyte.MinValue, sbyte.MaxValue),
-                            TensorDataType.Int16 => (short.MinValue, short.MaxValue),
-                            TensorDataType.Int32 => (int.MinValue, int.MaxValue),
-                            _ => (long.MinValue, long.MaxValue),
-                        };
+                        var (min, max) = IntegerElements.Range(type);
                         if (value < min || value > max)
                         {
                             throw Fail(reader, $"= {value} is outside the range of {type.Name()} ({min}..{max})");
                         }
 
-                        switch (size)
-                        {
-                            case 1:
-                                target[0] = unchecked((byte)value);
-                                break;
-                            case 2:
-                                BinaryPrimitives.WriteInt16LittleEndian(target, unchecked((short)value));
-                                break;
-                            case 4:
-                                BinaryPrimitives.WriteInt32LittleEndian(target, unchecked((int)value));
-                                break;
-                            default:
-                                BinaryPrimitives.WriteInt64LittleEndian(target, value);
-                                break;
-                        }
+                        IntegerElements.Write(target[..size], value);
 
                         break;
                     }
