@@ -52,6 +52,58 @@ internal sealed class BenchServer : IAsyncDisposable
             after.Batches - before.Batches, after.Rows - before.Rows, after.ComputeSeconds - before.ComputeSeconds);
     }
 
+    /// <summary>
+    /// Alternates one in-process batch-1 run with one request to the server (concurrency 1, each waiting for the other,
+    /// in ABBA order so drift within a pair cancels) for <paramref name="duration"/>; the verdict is the median of the
+    /// per-pair differences, which a busy neighbour shifts far less than separate windows.
+    /// </summary>
+    public async Task<PairedLatency> PairedAsync(InProcessRunner runner, OipTensor[] inputs, string[] outputs, bool binary, TimeSpan duration)
+    {
+        await DrainAsync();
+        using var client = new OipClient(url);
+        var request = OipClient.Encode(inputs, new OipInferOptions { Binary = binary, Outputs = outputs });
+        var inProcess = new List<double>();
+        var served = new List<double>();
+        var differences = new List<double>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; clock.Elapsed < duration || i < 10; i++)
+        {
+            double local = 0;
+            if (i % 2 == 1)
+            {
+                local = runner.Measure(1, TimeSpan.Zero, minRuns: 1).Latencies[0] * 1000;
+            }
+
+            var start = clock.Elapsed;
+            using (var response = await client.SendRawAsync("m", request))
+            {
+                response.EnsureSuccessStatusCode();
+            }
+
+            var remote = (clock.Elapsed - start).TotalMilliseconds;
+            if (i % 2 == 0)
+            {
+                local = runner.Measure(1, TimeSpan.Zero, minRuns: 1).Latencies[0] * 1000;
+            }
+
+            if (i >= 4)
+            {
+                // The first requests warm the connection and the request path.
+                served.Add(remote);
+                inProcess.Add(local);
+                differences.Add(remote - local);
+            }
+        }
+
+        return new PairedLatency(Median(served), Median(inProcess), Median(differences), served.Count);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
+    }
+
     /// <summary>The engine's own counters: where a server falls short of the in-process limit (idle gaps, small batches, slower runs).</summary>
     private async Task<(double ComputeSeconds, double Batches, double Rows)> EngineCountersAsync()
     {
@@ -93,4 +145,11 @@ internal sealed record ServerLevel(LoadLevelResult Load, double BusyFraction, do
     public double MeanBatch => Batches == 0 ? 0 : Rows / Batches;
 
     public double MillisecondsPerBatch => Batches == 0 ? 0 : ComputeSeconds / Batches * 1000;
+}
+
+/// <summary>Medians of alternating server requests and in-process runs at concurrency 1, and of their paired differences.</summary>
+internal sealed record PairedLatency(double ServerP50Ms, double InProcessP50Ms, double AddedMs, int Pairs)
+{
+    public override string ToString() =>
+        $"p50 {ServerP50Ms:F2} ms vs in-process batch 1 p50 {InProcessP50Ms:F2} ms; median of {Pairs} paired differences {AddedMs:+0.00;-0.00} ms";
 }
