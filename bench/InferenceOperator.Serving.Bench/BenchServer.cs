@@ -95,13 +95,7 @@ internal sealed class BenchServer : IAsyncDisposable
             }
         }
 
-        return new PairedLatency(Median(served), Median(inProcess), Median(differences), served.Count);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
+        return new PairedLatency(ServingComparison.Median(served), ServingComparison.Median(inProcess), ServingComparison.Median(differences), served.Count);
     }
 
     /// <summary>The engine's own counters: where a server falls short of the in-process limit (idle gaps, small batches, slower runs).</summary>
@@ -122,8 +116,11 @@ internal sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>Sum and count of inference_request_duration_seconds: the server's own time per request.</summary>
-    public async Task<(double Sum, double Count)> ServerTimeAsync() =>
-        (await ReadAsync("inference_request_duration_seconds_sum{model=\"m\"}"), await ReadAsync("inference_request_duration_seconds_count{model=\"m\"}"));
+    public async Task<(double Sum, double Count)> ServerTimeAsync()
+    {
+        var text = await http.GetStringAsync(new Uri(url, "metrics"));
+        return (Read(text, "inference_request_duration_seconds_sum{model=\"m\"}"), Read(text, "inference_request_duration_seconds_count{model=\"m\"}"));
+    }
 
     private async Task<double> ReadAsync(string series) => Read(await http.GetStringAsync(new Uri(url, "metrics")), series);
 
@@ -150,6 +147,9 @@ internal sealed record ServerLevel(LoadLevelResult Load, double BusyFraction, do
 /// <summary>Medians of alternating server requests and in-process runs at concurrency 1, and of their paired differences.</summary>
 internal sealed record PairedLatency(double ServerP50Ms, double InProcessP50Ms, double AddedMs, int Pairs)
 {
+    /// <summary>The added latency as printed: rounded first, so a difference of -0.001 ms reads +0.00, not a signed zero.</summary>
+    public string Added => (Math.Round(AddedMs, 2) + 0.0).ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + " ms";
+
     public override string ToString() =>
-        $"p50 {ServerP50Ms:F2} ms vs in-process batch 1 p50 {InProcessP50Ms:F2} ms; median of {Pairs} paired differences {AddedMs:+0.00;-0.00} ms";
+        $"p50 {ServerP50Ms:F2} ms vs in-process batch 1 p50 {InProcessP50Ms:F2} ms; median of {Pairs} paired differences {Added}";
 }

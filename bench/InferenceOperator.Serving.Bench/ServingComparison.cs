@@ -74,7 +74,7 @@ internal static class ServingComparison
                         if (label.StartsWith("batching on", StringComparison.Ordinal))
                         {
                             verdicts.Add(new(name, $"batching on (maxQueueDelay 0), {(binary ? "binary" : "JSON")}, c=1 p50 added over in-process batch 1 (paired)", "<= +1.00 ms",
-                                $"{paired.AddedMs:+0.00;-0.00} ms", paired.AddedMs <= 1.0));
+                                paired.Added, paired.AddedMs <= 1.0));
                         }
                     }
                 }
@@ -111,16 +111,8 @@ internal static class ServingComparison
         bool binary, int concurrency, TimeSpan warmup, TimeSpan duration, int rounds)
     {
         var baseline = new List<Slice>();
-        var batchOne = new List<Slice>();
         var levels = new List<ServerLevel>();
-        void Bracket()
-        {
-            baseline.Add(runner.Measure(bestBatch, duration / 2));
-            if (concurrency == 1)
-            {
-                batchOne.Add(runner.Measure(1, duration / 2));
-            }
-        }
+        void Bracket() => baseline.Add(runner.Measure(bestBatch, duration / 2));
 
         for (var round = 0; round < rounds; round++)
         {
@@ -129,10 +121,10 @@ internal static class ServingComparison
         }
 
         Bracket();
-        return new Comparison(levels, baseline, batchOne);
+        return new Comparison(levels, baseline);
     }
 
-    private static double Median(double[] values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         return LoadGenerator.Percentile(sorted, 0.5).TotalSeconds;
@@ -141,7 +133,7 @@ internal static class ServingComparison
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Server rounds against the in-process windows around them.</summary>
-    private sealed record Comparison(IReadOnlyList<ServerLevel> Engine, IReadOnlyList<Slice> Baseline, IReadOnlyList<Slice> BatchOne)
+    private sealed record Comparison(IReadOnlyList<ServerLevel> Engine, IReadOnlyList<Slice> Baseline)
     {
         private IEnumerable<LoadLevelResult> Levels => Engine.Select(e => e.Load);
 
@@ -157,19 +149,16 @@ internal static class ServingComparison
         /// <summary>In-process milliseconds per item at the best batch size, over the bracketing windows.</summary>
         public double BaselineMsPerItem => Baseline.Sum(s => s.Seconds) / Baseline.Sum(s => s.Runs * s.Batch) * 1000;
 
-        public double BatchOneP50Ms => BatchOne.Count == 0 ? double.NaN : Median(BatchOne.SelectMany(s => s.Latencies).ToArray()) * 1000;
 
-        public double AddedP50Ms => ServerP50Ms - BatchOneP50Ms;
 
         public override string ToString()
         {
-            var latency = BatchOne.Count == 0 ? "" : $" ({AddedP50Ms,6:+0.00;-0.00} ms vs in-process b1 p50 {BatchOneP50Ms:F2})";
             var p95 = Median(Levels.Select(l => l.P95.TotalSeconds).ToArray()) * 1000;
             var p99 = Median(Levels.Select(l => l.P99.TotalSeconds).ToArray()) * 1000;
             var busy = Engine.Average(e => e.BusyFraction);
             var batch = Engine.Sum(e => e.Rows) / Math.Max(1, Engine.Sum(e => e.Batches));
             var msPerItem = Engine.Sum(e => e.ComputeSeconds) / Math.Max(1, Engine.Sum(e => e.Rows)) * 1000;
-            return $"{ServerThroughput,8:F1} req/s vs in-process best {BaselineThroughput,7:F1} = {Ratio:F3}x | p50 {ServerP50Ms,8:F2} ms{latency} p95 {p95,8:F2} p99 {p99,8:F2} | errors {Levels.Sum(l => l.Errors)}"
+            return $"{ServerThroughput,8:F1} req/s vs in-process best {BaselineThroughput,7:F1} = {Ratio:F3}x | p50 {ServerP50Ms,8:F2} ms p95 {p95,8:F2} p99 {p99,8:F2} | errors {Levels.Sum(l => l.Errors)}"
                 + $" | engine busy {busy:P0}, mean batch {batch:F1}, {msPerItem:F1} ms/item (in-process best {BaselineMsPerItem:F1})";
         }
     }
