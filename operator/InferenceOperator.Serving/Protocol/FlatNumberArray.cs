@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using InferenceOperator.Serving.Engine;
 
 namespace InferenceOperator.Serving.Protocol;
@@ -53,12 +52,6 @@ internal static class FlatNumberArray
             return false;
         }
 
-        if (type == TensorDataType.Fp32 && BitConverter.IsLittleEndian)
-        {
-            // The common case (images, embeddings) gets its own loop: no per-element dispatch on the datatype.
-            return TryParseSingles(array, MemoryMarshal.Cast<byte, float>(destination)[..count]);
-        }
-
         var size = type.ElementSize();
         var at = 1;
         for (var index = 0; index < count; index++)
@@ -70,33 +63,6 @@ internal static class FlatNumberArray
             }
 
             if (!TrySeparator(array, ref at, last: index == count - 1))
-            {
-                return false;
-            }
-        }
-
-        return at == array.Length;
-    }
-
-    private static bool TryParseSingles(ReadOnlySpan<byte> array, Span<float> target)
-    {
-        var at = 1;
-        for (var index = 0; index < target.Length; index++)
-        {
-            at = SkipWhitespace(array, at);
-            if (!TryScanNumber(array, ref at, out var number))
-            {
-                return false;
-            }
-
-            var single = (float)ToDouble(array, number);
-            if (!float.IsFinite(single))
-            {
-                return false;
-            }
-
-            target[index] = single;
-            if (!TrySeparator(array, ref at, last: index == target.Length - 1))
             {
                 return false;
             }
