@@ -54,6 +54,8 @@ public sealed class LeaderElectionTests : ServerTest
         }
         handOver.Stop();
 
+        // IsLeader flips when the lease is held; the leading work starts just after it, on another thread.
+        await Await.UntilAsync(() => Volatile.Read(ref ledB) > 0, "b starts its leading work");
         Assert.False(a.IsLeader);
         Assert.Equal(1, Volatile.Read(ref ledA));
         Assert.Equal(1, Volatile.Read(ref ledB));
