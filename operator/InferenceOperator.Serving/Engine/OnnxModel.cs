@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
@@ -137,11 +138,12 @@ internal sealed class OnnxModel : IDisposable
     public InferTensor[] Run(IReadOnlyList<InferTensor> inputs, IReadOnlyList<string> outputNames)
     {
         var values = new OrtValue[inputs.Count];
+        var pins = new GCHandle[inputs.Count];
         try
         {
             for (var i = 0; i < inputs.Count; i++)
             {
-                values[i] = ToOrtValue(inputs[i]);
+                values[i] = ToOrtValue(inputs[i], ref pins[i]);
             }
 
             using var runOptions = new RunOptions();
@@ -160,10 +162,22 @@ internal sealed class OnnxModel : IDisposable
             {
                 value?.Dispose();
             }
+
+            foreach (var pin in pins)
+            {
+                if (pin.IsAllocated)
+                {
+                    pin.Free();
+                }
+            }
         }
     }
 
-    private static OrtValue ToOrtValue(InferTensor tensor)
+    /// <summary>
+    /// Numeric inputs are handed to ONNX Runtime in place (pinned for the run): an image is 0.6 MB per row, and a
+    /// copy into a native tensor per request or batch is time taken from inference.
+    /// </summary>
+    private static OrtValue ToOrtValue(InferTensor tensor, ref GCHandle pin)
     {
         if (tensor.DataType == TensorDataType.Bytes)
         {
@@ -177,9 +191,14 @@ internal sealed class OnnxModel : IDisposable
             return strings;
         }
 
-        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, tensor.DataType.ToOrt(), tensor.Shape);
-        tensor.Data.AsSpan().CopyTo(value.GetTensorMutableRawData());
-        return value;
+        if (tensor.Data.Length == 0)
+        {
+            // Nothing to pin (an empty tensor has no address); ONNX Runtime allocates its own empty buffer.
+            return OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, tensor.DataType.ToOrt(), tensor.Shape);
+        }
+
+        pin = GCHandle.Alloc(tensor.Data, GCHandleType.Pinned);
+        return OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, tensor.DataType.ToOrt(), tensor.Shape, pin.AddrOfPinnedObject(), tensor.Data.Length);
     }
 
     private static InferTensor FromOrtValue(string name, OrtValue value)

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Net;
 using InferenceOperator.Serving.Engine;
 using InferenceOperator.Serving.Protocol;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -112,6 +113,8 @@ internal static class ServingHost
         services.AddSingleton<IValidateOptions<ServingOptions>, ServingOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServerEndpoints>();
+        // Registered after Kestrel's default, so this one is resolved: 64 KB receive blocks for large tensors.
+        services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         services.AddSingleton(_ => Metrics.NewCustomRegistry());
         services.AddSingleton(sp => new ServingMetrics(sp.GetRequiredService<CollectorRegistry>(), sp.GetRequiredService<IOptions<ServingOptions>>().Value.MaxBatchSize));
         services.AddSingleton<InferenceEngine>();
