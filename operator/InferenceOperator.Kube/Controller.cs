@@ -74,17 +74,17 @@ public sealed class Controller<T>
         informers.Add(informer);
         informer.AddHandler((_, obj, old) =>
         {
-            foreach (var key in map(obj))
-            {
-                Enqueue(key);
-            }
-
+            // Old and new usually map to the same key: queue it once, or a worker that takes it between two adds
+            // would reconcile the same change twice.
+            var keys = new HashSet<ObjectKey>(map(obj));
             if (old is not null && !ReferenceEquals(old, obj))
             {
-                foreach (var key in map(old))
-                {
-                    Enqueue(key);
-                }
+                keys.UnionWith(map(old));
+            }
+
+            foreach (var key in keys)
+            {
+                Enqueue(key);
             }
         });
         return this;

@@ -151,6 +151,48 @@ public sealed class ControllerTests : ServerTest
     }
 
     [Fact]
+    public async Task Should_ReconcileOnce_When_AnUpdateMapsOldAndNewToTheSameKey()
+    {
+        await EntityClient<Widget>().CreateAsync(Widget.New(Ns, "a"), default);
+        var reconciler = new RecordingReconciler();
+        var (controller, _, _) = NewController(reconciler);
+        var secrets = new Informer<V1Secret>(EntityClient<V1Secret>(), Fast, NullLogger.Instance);
+        var key = new ObjectKey(Ns, "a");
+        var stallOnOld = 0;
+        var baseline = 0;
+        controller.Watches(secrets, secret =>
+        {
+            // Mapping the old copy stalls until a reconcile has started (or 1 s): if the new copy's key were already
+            // queued, a worker would take it meanwhile and the old copy's add would queue the same change again.
+            if (Volatile.Read(ref stallOnOld) == 1 && secret.Data?["v"] is [(byte)'1'])
+            {
+                var until = DateTime.UtcNow.AddSeconds(1);
+                while (reconciler.CallsFor(key) == Volatile.Read(ref baseline) && DateTime.UtcNow < until)
+                {
+                    Thread.Sleep(5);
+                }
+            }
+
+            return [key];
+        });
+        using var cancel = new CancellationTokenSource();
+        var running = controller.RunAsync(cancel.Token);
+        await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s" }, Data = new Dictionary<string, byte[]> { ["v"] = "1"u8.ToArray() } }, Ns);
+        await Await.UntilAsync(() => reconciler.CallsFor(key) == 2, "the widget is reconciled initially and for the new secret");
+
+        Volatile.Write(ref baseline, 2);
+        Volatile.Write(ref stallOnOld, 1);
+        await Client.CoreV1.PatchNamespacedSecretAsync(
+            new V1Patch("{\"data\":{\"v\":\"Mg==\"}}", V1Patch.PatchType.MergePatch), "s", Ns);
+        await Await.UntilAsync(() => reconciler.CallsFor(key) == 3, "the secret's update reconciles the widget");
+        await Task.Delay(500);
+
+        Assert.Equal(3, reconciler.CallsFor(key));
+        await cancel.CancelAsync();
+        await running;
+    }
+
+    [Fact]
     public async Task Should_ResyncUnreadyObjectsOften_And_AllObjectsRarely_Only_WhileReconciling()
     {
         var widgets = EntityClient<Widget>();
