@@ -33,4 +33,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Information, "Serving OIP v2 REST on {Http} and gRPC on {Grpc}")]
     public static partial void Listening(ILogger logger, string http, string grpc);
+
+    [LoggerMessage(11, LogLevel.Information, "Request bodies of {MinBytes} bytes or more are decoded on {Threads} threads at nice {Nice}, below inference")]
+    public static partial void BackgroundDecoding(ILogger logger, int threads, int nice, long minBytes);
+
+    [LoggerMessage(12, LogLevel.Warning, "Could not lower a decoder thread's priority to nice {Nice} (not Linux, or refused): large requests are decoded at inference's priority and may slow it")]
+    public static partial void DecoderPriorityUnchanged(ILogger logger, int nice);
 }

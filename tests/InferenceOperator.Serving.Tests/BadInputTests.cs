@@ -69,11 +69,14 @@ public sealed class BadInputTests
         yield return Json("body over the limit", Inputs(ids: Ids(data: "[" + string.Join(",", Enumerable.Repeat("101", limit / 4)) + "]")), 413, "larger than the limit");
     }
 
-    [Fact]
-    public async Task Should_Answer4xxNamingTheField_When_InputIsBad_WhileValidRequestsAreBatched()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Should_Answer4xxNamingTheField_When_InputIsBad_WhileValidRequestsAreBatched(bool decodeEveryBodyInBackground)
     {
         const int limit = 64 * 1024;
-        await using var server = await TestServer.StartAsync(TestServer.MiniLmPath, "--max-batch-size", "8", "--max-queue-delay-ms", "20", "--max-request-body-bytes", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var server = await TestServer.StartAsync(TestServer.MiniLmPath, "--max-batch-size", "8", "--max-queue-delay-ms", "20", "--max-request-body-bytes", limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--background-decode-min-bytes", decodeEveryBodyInBackground ? "0" : "65536");
         var cases = Cases(limit).ToArray();
         var bad = Enumerable.Range(0, 2).SelectMany(_ => cases).ToArray();
         Assert.True(bad.Length >= 50, $"only {bad.Length} bad requests");

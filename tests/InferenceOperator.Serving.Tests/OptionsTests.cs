@@ -9,7 +9,7 @@ public sealed class OptionsTests
     public void Should_NameEverySettingToFix_When_ConfigurationIsInvalid()
     {
         var failure = Assert.Throws<OptionsValidationException>(() => ServingHost.Build(
-            ["--max-batch-size", "0", "--execution-provider", "TPU", "--http-port", "9000", "--grpc-port", "9000", "--Cache:Enabled=true", "--Cache:MaxBytes=0", "--idle-watts", "50", "--busy-watts", "10"]));
+            ["--max-batch-size", "0", "--execution-provider", "TPU", "--http-port", "9000", "--grpc-port", "9000", "--Cache:Enabled=true", "--Cache:MaxBytes=0", "--idle-watts", "50", "--busy-watts", "10", "--BackgroundDecode:Nice=-5"]));
         var messages = string.Join("\n", failure.Failures);
         Assert.Contains("ModelPath is required", messages, StringComparison.Ordinal);
         Assert.Contains("MaxBatchSize must be at least 1", messages, StringComparison.Ordinal);
@@ -17,6 +17,7 @@ public sealed class OptionsTests
         Assert.Contains("HttpPort and GrpcPort must differ", messages, StringComparison.Ordinal);
         Assert.Contains("Cache:MaxBytes must be positive", messages, StringComparison.Ordinal);
         Assert.Contains("IdleWatts (50) <= BusyWatts (10)", messages, StringComparison.Ordinal);
+        Assert.Contains("BackgroundDecode:Nice must be between 0 and 19", messages, StringComparison.Ordinal);
     }
 
     [Fact]

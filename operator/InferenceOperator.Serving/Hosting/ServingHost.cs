@@ -47,6 +47,8 @@ internal static class ServingHost
         ["--grpc-port"] = "GrpcPort",
         ["--idle-watts"] = "Power:IdleWatts",
         ["--busy-watts"] = "Power:BusyWatts",
+        ["--background-decode"] = "BackgroundDecode:Enabled",
+        ["--background-decode-min-bytes"] = "BackgroundDecode:MinBodyBytes",
         ["--config"] = "Config",
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
@@ -118,6 +120,7 @@ internal static class ServingHost
         services.AddSingleton(_ => Metrics.NewCustomRegistry());
         services.AddSingleton(sp => new ServingMetrics(sp.GetRequiredService<CollectorRegistry>(), sp.GetRequiredService<IOptions<ServingOptions>>().Value.MaxBatchSize));
         services.AddSingleton<InferenceEngine>();
+        services.AddSingleton<BackgroundDecoder>();
         services.AddHostedService(sp => sp.GetRequiredService<InferenceEngine>());
         services.AddHostedService<ListeningLogger>();
         services.AddGrpc(grpc =>
@@ -132,6 +135,8 @@ internal static class ServingHost
 
     public static WebApplication MapInferenceServing(this WebApplication app)
     {
+        // Created now, on a normal-priority thread: its completion thread must not inherit a decoder's nice.
+        app.Services.GetRequiredService<BackgroundDecoder>();
         app.MapOpenInferenceRest();
         app.MapGrpcService<GrpcInferenceService>();
         app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>());

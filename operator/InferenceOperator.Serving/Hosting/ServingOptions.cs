@@ -64,6 +64,8 @@ public sealed class ServingOptions
 
     public PowerOptions Power { get; set; } = new();
 
+    public BackgroundDecodeOptions BackgroundDecode { get; set; } = new();
+
     /// <summary>The served model name: ModelName, or the model file's name.</summary>
     public string EffectiveModelName =>
         string.IsNullOrWhiteSpace(ModelName) ? Path.GetFileNameWithoutExtension(ModelPath) : ModelName;
@@ -78,6 +80,25 @@ public sealed class CacheOptions
 
     /// <summary>Entry lifetime; 0 = until evicted.</summary>
     public int TtlSeconds { get; set; }
+}
+
+/// <summary>
+/// Where large request bodies are decoded: on dedicated threads below inference's CPU priority, so that parsing
+/// (a JSON image is 150,528 numbers) uses the gaps between ONNX Runtime's work instead of stalling its threads.
+/// </summary>
+public sealed class BackgroundDecodeOptions
+{
+    /// <summary>False decodes every body on the request's own thread, at inference's priority.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Bodies of at least this many bytes go to the decoder threads; smaller ones are cheaper decoded in place.</summary>
+    public long MinBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Decoder threads; 0 = the container's CPU limit.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Linux nice value of the decoder threads (0–19; higher yields more readily to inference).</summary>
+    public int Nice { get; set; } = 19;
 }
 
 /// <summary>A linear power model: the engine draws IdleWatts when idle and BusyWatts while executing.</summary>

@@ -114,6 +114,21 @@ internal sealed class ServingOptionsValidator : IValidateOptions<ServingOptions>
             yield return $"ShutdownTimeoutSeconds must not be negative, not {o.ShutdownTimeoutSeconds}.";
         }
 
+        if (o.BackgroundDecode.Nice is < 0 or > 19)
+        {
+            yield return $"BackgroundDecode:Nice must be between 0 and 19 (raising priority needs privileges a pod does not have), not {o.BackgroundDecode.Nice}.";
+        }
+
+        if (o.BackgroundDecode.MinBodyBytes < 0)
+        {
+            yield return $"BackgroundDecode:MinBodyBytes must be 0 (decode every body in the background) or positive, not {o.BackgroundDecode.MinBodyBytes}.";
+        }
+
+        if (o.BackgroundDecode.Threads < 0)
+        {
+            yield return $"BackgroundDecode:Threads must be 0 (auto: the container's CPU limit) or positive, not {o.BackgroundDecode.Threads}.";
+        }
+
         if (o.Power.IdleWatts < 0 || o.Power.BusyWatts < 0 || o.Power.BusyWatts < o.Power.IdleWatts)
         {
             yield return $"Power: need 0 <= IdleWatts ({o.Power.IdleWatts}) <= BusyWatts ({o.Power.BusyWatts}).";

@@ -106,7 +106,11 @@ internal static class RestEndpoints
             InferenceRequest request;
             using (var pooled = await ReadBodyAsync(context, options.MaxRequestBodyBytes).ConfigureAwait(false))
             {
-                request = Parse(context, pooled.Body, options.AllowNonFinite);
+                var jsonLength = JsonLength(context, pooled.Length);
+                var decoder = services.GetRequiredService<BackgroundDecoder>();
+                request = decoder.Handles(pooled.Length)
+                    ? await decoder.DecodeAsync(() => Parse(pooled.Body, jsonLength, options.AllowNonFinite)).ConfigureAwait(false)
+                    : Parse(pooled.Body, jsonLength, options.AllowNonFinite);
             }
 
             var response = await engine.InferAsync(request, ReadTimeout(context), context.RequestAborted).ConfigureAwait(false);
@@ -139,21 +143,23 @@ internal static class RestEndpoints
         }
     }
 
-    /// <summary>Parses a request; everything it returns is copied out of <paramref name="body"/>, which goes back to the pool.</summary>
-    private static InferenceRequest Parse(HttpContext context, ReadOnlySpan<byte> body, bool allowNonFinite)
+    /// <summary>Length of the JSON part: the binary extension's header, else the whole body.</summary>
+    private static int JsonLength(HttpContext context, int bodyLength)
     {
-        var jsonLength = body.Length;
-        if (context.Request.Headers.TryGetValue(HeaderLength, out var headerValue))
+        if (!context.Request.Headers.TryGetValue(HeaderLength, out var headerValue))
         {
-            if (!int.TryParse(headerValue, NumberStyles.None, CultureInfo.InvariantCulture, out jsonLength) || jsonLength > body.Length)
-            {
-                throw InferenceException.BadRequest(
-                    $"header {HeaderLength} '{headerValue}' must be a non-negative integer no larger than the body ({body.Length} bytes)");
-            }
+            return bodyLength;
         }
 
-        return OipJsonReader.Parse(body[..jsonLength], body[jsonLength..], allowNonFinite);
+        return int.TryParse(headerValue, NumberStyles.None, CultureInfo.InvariantCulture, out var jsonLength) && jsonLength <= bodyLength
+            ? jsonLength
+            : throw InferenceException.BadRequest(
+                $"header {HeaderLength} '{headerValue}' must be a non-negative integer no larger than the body ({bodyLength} bytes)");
     }
+
+    /// <summary>Parses a request; everything it returns is copied out of <paramref name="body"/>, which goes back to the pool.</summary>
+    private static InferenceRequest Parse(ReadOnlySpan<byte> body, int jsonLength, bool allowNonFinite) =>
+        OipJsonReader.Parse(body[..jsonLength], body[jsonLength..], allowNonFinite);
 
     private static TimeSpan? ReadTimeout(HttpContext context)
     {
