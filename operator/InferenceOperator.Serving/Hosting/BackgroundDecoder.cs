@@ -50,8 +50,8 @@ internal sealed class BackgroundDecoder : IDisposable
     /// <summary>False when configured off: every body is decoded on the request's own thread.</summary>
     public bool Enabled { get; }
 
-    /// <summary>Whether a body of this many bytes is decoded here rather than inline.</summary>
-    public bool Handles(long bodyBytes) => Enabled && bodyBytes >= minBodyBytes;
+    /// <summary>Whether a body whose JSON part has this many bytes is decoded here rather than inline.</summary>
+    public bool Handles(long jsonBytes) => Enabled && jsonBytes >= minBodyBytes;
 
     /// <summary>Runs <paramref name="decode"/> on a decoder thread; its result or exception completes the task.</summary>
     public Task<T> DecodeAsync<T>(Func<T> decode)

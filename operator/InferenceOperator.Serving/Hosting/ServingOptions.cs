@@ -91,7 +91,7 @@ public sealed class BackgroundDecodeOptions
     /// <summary>False decodes every body on the request's own thread, at inference's priority.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Bodies of at least this many bytes go to the decoder threads; smaller ones are cheaper decoded in place.</summary>
+    /// <summary>Bodies whose JSON part has at least this many bytes go to the decoder threads; smaller ones, and binary tensor data, are cheaper decoded in place.</summary>
     public long MinBodyBytes { get; set; } = 64 * 1024;
 
     /// <summary>Decoder threads; 0 = the container's CPU limit.</summary>
