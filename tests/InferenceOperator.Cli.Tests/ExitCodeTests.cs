@@ -28,6 +28,29 @@ public sealed class ExitCodeTests : IDisposable
         return (process.ExitCode, output);
     }
 
+    [Theory]
+    [InlineData("crds")]
+    [InlineData("model inspect")]
+    [InlineData("model quantize")]
+    [InlineData("model profile")]
+    [InlineData("model fetch")]
+    [InlineData("plan")]
+    [InlineData("up")]
+    [InlineData("down")]
+    [InlineData("demo")]
+    [InlineData("bench")]
+    [InlineData("report")]
+    [InlineData("serve")]
+    [InlineData("validate")]
+    public void Should_PrintUsage_When_HelpIsAskedForAnyCommand(string command)
+    {
+        var (code, output) = Run([.. command.Split(' '), "--help"]);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("USAGE:", output, StringComparison.Ordinal);
+        Assert.Contains("OPTIONS:", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Should_ExitWith2AndNameTheFile_When_ModelIsNotOnnx()
     {

@@ -29,7 +29,7 @@ internal sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         public string Duration { get; init; } = "20s";
 
         [CommandOption("--shape <DIMS>")]
-        [Description("Values for variable input dimensions, e.g. 1,128 for [batch, sequence].")]
+        [Description("Values for variable input dimensions, e.g. 1,128 for [[batch, sequence]].")]
         public string? Shape { get; init; }
 
         [CommandOption("--binary")]
