@@ -62,6 +62,41 @@ public sealed class BatchingTests
         }
     }
 
+    [Theory]
+    [InlineData("0", true)]
+    [InlineData("50", false)]
+    public async Task Should_RunOnTheCallersThread_When_TheModelIsIdle_And_NoBatchWouldForm(string maxQueueDelayMs, bool inline)
+    {
+        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--max-batch-size", "8", "--max-queue-delay-ms", maxQueueDelayMs);
+        var input = new Engine.InferTensor { Name = "x", DataType = Engine.TensorDataType.Fp32, Shape = [1, 2], Data = [.. BitConverter.GetBytes(1.5f), .. BitConverter.GetBytes(-2f)] };
+
+        var running = server.Engine.Scheduler!.Enqueue([input], ["y"], 1, CancellationToken.None);
+
+        Assert.Equal(inline, running.IsCompleted); // inline: done before Enqueue returns; otherwise the batcher waits 50 ms
+        var output = Assert.Single(await running);
+        Assert.Equal(new float[] { 3, -4 }, new[] { BitConverter.ToSingle(output.Data, 0), BitConverter.ToSingle(output.Data, 4) });
+    }
+
+    [Fact]
+    public async Task Should_RunEveryRequestOnceWithItsOwnAnswer_When_RequestsRaceAnIdleModel()
+    {
+        // With no queue delay, requests that find the model idle run on their own threads and the rest queue behind them.
+        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--max-batch-size", "4", "--max-queue-delay-ms", "0");
+        var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
+        {
+            await Task.Yield();
+            return await server.Client.InferAsync("m", [OipTensor.FromSingle("x", [1, 3], [i, -i, 0.5f])]);
+        }));
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            Assert.True(results[i].IsSuccess, results[i].Error);
+            Assert.Equal(new float[] { 2 * i, -2 * i, 1 }, results[i].Output("y").AsSingles());
+        }
+
+        Assert.Equal(64, TestServer.MetricValue(await server.MetricsAsync(), "inference_batch_size_sum{model=\"m\"}"));
+    }
+
     [Fact]
     public async Task Should_RunOneAtATime_When_ModelHasNoBatchDimension()
     {

@@ -10,7 +10,9 @@ internal sealed record SchedulerSettings(int MaxBatchSize, TimeSpan MaxQueueDela
 /// and every queued request with the same non-batch shapes (its group), up to MaxBatchSize rows, once the group is
 /// full or the oldest has waited MaxQueueDelay. The batch is concatenated along dimension 0, run as one ONNX Runtime
 /// call, and the outputs are split back by each request's rows. Requests of different groups are never mixed.
-/// A request whose deadline passes (or whose caller goes away) while queued is removed and never runs.
+/// A request whose deadline passes (or whose caller goes away) while queued is removed and never runs. With no queue
+/// delay (or no batching), a request that finds the model idle and the queue empty runs on its caller's thread; the
+/// model still runs one call at a time.
 /// </summary>
 internal sealed class BatchScheduler : IDisposable
 {
@@ -25,7 +27,9 @@ internal sealed class BatchScheduler : IDisposable
     private readonly LinkedList<WorkItem> queue = new();
     private readonly Thread thread;
     private readonly bool batching;
+    private readonly bool runsInline;
     private bool stopping;
+    private bool modelBusy;
     private int executing;
 
     public BatchScheduler(OnnxModel model, string modelName, SchedulerSettings settings, ServingMetrics metrics, BusyTracker busy, TimeProvider time, ILogger logger)
@@ -38,6 +42,9 @@ internal sealed class BatchScheduler : IDisposable
         this.time = time;
         this.logger = logger;
         batching = model.HasBatchDimension && settings.MaxBatchSize > 1;
+        // When a request would not wait for others anyway, an idle model runs it on the caller's thread: that saves
+        // two thread hand-offs (to the batcher and back), ~0.1-0.2 ms each on the 2-CPU development machine.
+        runsInline = !batching || settings.MaxQueueDelay <= TimeSpan.Zero;
         thread = new Thread(Loop) { IsBackground = true, Name = "inference-batcher" };
         thread.Start();
     }
@@ -58,7 +65,8 @@ internal sealed class BatchScheduler : IDisposable
 
     /// <summary>
     /// Queues one validated request (inputs in model order, all sharing dimension 0 = rows) and completes with its outputs.
-    /// Throws 429 when the queue is full, 504 when the deadline passes while queued, 503 while draining.
+    /// Throws 429 when the queue is full, 504 when the deadline passes while queued, 503 while draining. When the model
+    /// is idle, nothing is queued and the request would not wait for a batch, it runs at once on the caller's thread.
     /// </summary>
     public Task<InferTensor[]> Enqueue(InferTensor[] inputs, string[] outputNames, int rows, CancellationToken deadline)
     {
@@ -70,14 +78,28 @@ internal sealed class BatchScheduler : IDisposable
                 throw new InferenceException(ErrorKind.Unavailable, "the server is shutting down and accepts no new requests");
             }
 
-            if (queue.Count >= settings.QueueCapacity)
+            if (runsInline && !modelBusy && queue.Count == 0)
             {
-                throw new InferenceException(ErrorKind.TooManyRequests, $"the request queue is full ({settings.QueueCapacity} waiting); retry later");
+                modelBusy = true;
+                Interlocked.Increment(ref executing);
             }
+            else
+            {
+                if (queue.Count >= settings.QueueCapacity)
+                {
+                    throw new InferenceException(ErrorKind.TooManyRequests, $"the request queue is full ({settings.QueueCapacity} waiting); retry later");
+                }
 
-            item.Node = queue.AddLast(item);
-            metrics.QueueDepth(modelName, queue.Count);
-            Monitor.Pulse(gate);
+                item.Node = queue.AddLast(item);
+                metrics.QueueDepth(modelName, queue.Count);
+                Monitor.Pulse(gate);
+            }
+        }
+
+        if (item.Node is null)
+        {
+            RunInline(item);
+            return item.Completion.Task;
         }
 
         if (deadline.CanBeCanceled)
@@ -90,6 +112,26 @@ internal sealed class BatchScheduler : IDisposable
         }
 
         return item.Completion.Task;
+    }
+
+    private void RunInline(WorkItem item)
+    {
+        try
+        {
+            Execute([item]);
+        }
+        finally
+        {
+            lock (gate)
+            {
+                modelBusy = false;
+                Interlocked.Decrement(ref executing);
+                if (queue.Count > 0)
+                {
+                    Monitor.Pulse(gate); // requests that arrived meanwhile are the batcher's
+                }
+            }
+        }
     }
 
     private void Expire(WorkItem item)
@@ -157,9 +199,9 @@ internal sealed class BatchScheduler : IDisposable
             {
                 while (true)
                 {
-                    if (queue.Count == 0)
+                    if (queue.Count == 0 || modelBusy)
                     {
-                        if (stopping)
+                        if (stopping && queue.Count == 0)
                         {
                             return;
                         }
@@ -185,6 +227,7 @@ internal sealed class BatchScheduler : IDisposable
                 }
 
                 batch = Take();
+                modelBusy = true;
                 Interlocked.Increment(ref executing);
                 metrics.QueueDepth(modelName, queue.Count);
             }
@@ -195,7 +238,11 @@ internal sealed class BatchScheduler : IDisposable
             }
             finally
             {
-                Interlocked.Decrement(ref executing);
+                lock (gate)
+                {
+                    modelBusy = false;
+                    Interlocked.Decrement(ref executing);
+                }
             }
         }
     }
@@ -383,6 +430,7 @@ internal sealed class BatchScheduler : IDisposable
         }
 
         thread.Join(TimeSpan.FromSeconds(30));
+        SpinWait.SpinUntil(() => Volatile.Read(ref executing) == 0, TimeSpan.FromSeconds(30)); // runs on callers' threads
     }
 
     private sealed class WorkItem(InferTensor[] inputs, string[] outputNames, int rows, string groupKey, long enqueuedAt)
