@@ -31,6 +31,20 @@ public sealed class BackpressureTests
     }
 
     [Fact]
+    public async Task Should_ReportTheEngineBusy_OnlyWhileRequestsAreQueuedOrRunning()
+    {
+        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), Parking);
+        Assert.False(server.Engine.IsBusy);
+
+        var parked = server.Client.InferAsync("m", Input(1));
+        await server.WaitUntilAsync(() => server.Engine.Scheduler!.Depth == 1, "one request queued");
+        Assert.True(server.Engine.IsBusy);
+
+        Assert.True((await parked).IsSuccess);
+        Assert.False(server.Engine.IsBusy);
+    }
+
+    [Fact]
     public async Task Should_Answer504AndNeverRun_When_DeadlinePassesInQueue()
     {
         await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), Parking);

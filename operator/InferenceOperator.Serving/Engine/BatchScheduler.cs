@@ -51,6 +51,9 @@ internal sealed class BatchScheduler : IDisposable
 
     public bool Batching => batching;
 
+    /// <summary>Whether the model is running or requests are queued: then other CPU work competes with inference.</summary>
+    public bool IsBusy => Volatile.Read(ref executing) > 0 || Depth > 0;
+
     /// <summary>Queued requests (not yet executing).</summary>
     public int Depth
     {

@@ -60,6 +60,9 @@ internal sealed class InferenceEngine : IHostedService, IDisposable
 
     internal BatchScheduler? Scheduler => scheduler;
 
+    /// <summary>Whether inference is running or queued now (request decoding then yields to it).</summary>
+    public bool IsBusy => scheduler?.IsBusy ?? false;
+
     internal ResponseCache? Cache => cache;
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -83,8 +83,9 @@ public sealed class CacheOptions
 }
 
 /// <summary>
-/// Where large request bodies are decoded: on dedicated threads below inference's CPU priority, so that parsing
-/// (a JSON image is 150,528 numbers) uses the gaps between ONNX Runtime's work instead of stalling its threads.
+/// Where large request bodies are decoded while inference runs: on dedicated threads below inference's CPU priority,
+/// so that parsing (a JSON image is 150,528 numbers) uses the gaps between ONNX Runtime's work instead of stalling its
+/// threads. While the engine is idle the request's own thread decodes.
 /// </summary>
 public sealed class BackgroundDecodeOptions
 {

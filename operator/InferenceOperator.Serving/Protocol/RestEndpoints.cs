@@ -109,7 +109,8 @@ internal static class RestEndpoints
                 var jsonLength = JsonLength(context, pooled.Length);
                 var decoder = services.GetRequiredService<BackgroundDecoder>();
                 // Only the JSON part is costly to decode; binary tensor data is copied, quicker than two thread hand-offs.
-                request = decoder.Handles(jsonLength)
+                // An idle engine has nothing to yield to: then the request's own thread decodes at once.
+                request = decoder.Handles(jsonLength) && engine.IsBusy
                     ? await decoder.DecodeAsync(() => Parse(pooled.Body, jsonLength, options.AllowNonFinite)).ConfigureAwait(false)
                     : Parse(pooled.Body, jsonLength, options.AllowNonFinite);
             }
