@@ -149,8 +149,6 @@ internal static class ServingComparison
         /// <summary>In-process milliseconds per item at the best batch size, over the bracketing windows.</summary>
         public double BaselineMsPerItem => Baseline.Sum(s => s.Seconds) / Baseline.Sum(s => s.Runs * s.Batch) * 1000;
 
-
-
         public override string ToString()
         {
             var p95 = Median(Levels.Select(l => l.P95.TotalSeconds).ToArray()) * 1000;
