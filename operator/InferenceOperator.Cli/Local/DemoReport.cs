@@ -54,6 +54,10 @@ internal static class DemoReport
         }
 
         var lines = new List<IRenderable> { table };
+        // The rows divide by different traffic: say which, or a reader compares full-load cost with cost at the SLO's peak.
+        var clusterPeak = cluster.Plan.Chosen is not null ? string.Create(CultureInfo.InvariantCulture, $", {cluster.Service.Spec.Slo.ThroughputRps:0.#} on the cluster") : "";
+        lines.Add(new Markup(string.Create(CultureInfo.InvariantCulture,
+            $"[grey]per-inference columns: the measured row at full load (the closed loop kept the engine busy); planned rows at the SLO's peak traffic ({local.Service.Spec.Slo.ThroughputRps:0.#} inf/s here{clusterPeak}), idle capacity included[/]")));
         lines.Add(new Markup(string.Create(CultureInfo.InvariantCulture,
             $"this machine at full load: {watts:0} W, {kwhPerMonth:0.0} kWh and {kwhPerMonth * local.Policy.CarbonIntensityGramsPerKwh / 1000:0.0} kg CO2e per month at {local.Policy.CarbonIntensityGramsPerKwh:0} g/kWh")));
         if (predicted > 0 && measured > 0)
