@@ -36,11 +36,11 @@ public sealed class BackgroundDecoderTests
     public async Task Should_DecodeBelowInferencePriority_And_ContinueAtTheCallersPriority()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "thread nice values are Linux-only");
-        var callers = ThreadNice.Current();
+        var callers = CurrentNice();
         using var decoder = Decoder(nice: 19);
 
-        var decoding = await decoder.DecodeAsync(ThreadNice.Current);
-        var continuing = ThreadNice.Current();
+        var decoding = await decoder.DecodeAsync(CurrentNice);
+        var continuing = CurrentNice();
 
         Assert.Equal(19, decoding);
         Assert.Equal(callers, continuing);
@@ -61,5 +61,14 @@ public sealed class BackgroundDecoderTests
         int[] results = [await slow, .. await Task.WhenAll(queued)];
         Assert.Equal([1, 2, 3, 4, 5, 6], results);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => decoder.DecodeAsync(() => 0));
+    }
+
+    /// <summary>The calling thread's nice value from /proc (field 19 of its stat line).</summary>
+    private static int CurrentNice()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        // The command name (field 2) is parenthesised and may hold spaces: count fields after its closing ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[19 - 3], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -29,8 +29,7 @@ internal sealed class BatchScheduler : IDisposable
     private readonly bool batching;
     private readonly bool runsInline;
     private bool stopping;
-    private bool modelBusy;
-    private int executing;
+    private bool modelBusy; // a batch or an inline run holds the model (guarded by gate)
 
     public BatchScheduler(OnnxModel model, string modelName, SchedulerSettings settings, ServingMetrics metrics, BusyTracker busy, TimeProvider time, ILogger logger)
     {
@@ -52,7 +51,16 @@ internal sealed class BatchScheduler : IDisposable
     public bool Batching => batching;
 
     /// <summary>Whether the model is running or requests are queued: then other CPU work competes with inference.</summary>
-    public bool IsBusy => Volatile.Read(ref executing) > 0 || Depth > 0;
+    public bool IsBusy
+    {
+        get
+        {
+            lock (gate)
+            {
+                return modelBusy || queue.Count > 0;
+            }
+        }
+    }
 
     /// <summary>Queued requests (not yet executing).</summary>
     public int Depth
@@ -84,7 +92,6 @@ internal sealed class BatchScheduler : IDisposable
             if (runsInline && !modelBusy && queue.Count == 0)
             {
                 modelBusy = true;
-                Interlocked.Increment(ref executing);
             }
             else
             {
@@ -128,7 +135,6 @@ internal sealed class BatchScheduler : IDisposable
             lock (gate)
             {
                 modelBusy = false;
-                Interlocked.Decrement(ref executing);
                 if (queue.Count > 0)
                 {
                     Monitor.Pulse(gate); // requests that arrived meanwhile are the batcher's
@@ -166,7 +172,7 @@ internal sealed class BatchScheduler : IDisposable
         {
             lock (gate)
             {
-                if (queue.Count == 0 && Volatile.Read(ref executing) == 0)
+                if (queue.Count == 0 && !modelBusy)
                 {
                     return;
                 }
@@ -231,7 +237,6 @@ internal sealed class BatchScheduler : IDisposable
 
                 batch = Take();
                 modelBusy = true;
-                Interlocked.Increment(ref executing);
                 metrics.QueueDepth(modelName, queue.Count);
             }
 
@@ -244,7 +249,6 @@ internal sealed class BatchScheduler : IDisposable
                 lock (gate)
                 {
                     modelBusy = false;
-                    Interlocked.Decrement(ref executing);
                 }
             }
         }
@@ -433,7 +437,7 @@ internal sealed class BatchScheduler : IDisposable
         }
 
         thread.Join(TimeSpan.FromSeconds(30));
-        SpinWait.SpinUntil(() => Volatile.Read(ref executing) == 0, TimeSpan.FromSeconds(30)); // runs on callers' threads
+        SpinWait.SpinUntil(() => !IsBusy, TimeSpan.FromSeconds(30)); // inline runs are on callers' threads
     }
 
     private sealed class WorkItem(InferTensor[] inputs, string[] outputNames, int rows, string groupKey, long enqueuedAt)

@@ -71,7 +71,7 @@ internal sealed class BackgroundDecoder : IDisposable
 
     private static Thread Start(string name, Action body)
     {
-        var thread = new Thread(() => body()) { IsBackground = true, Name = name };
+        var thread = new Thread(new ThreadStart(body)) { IsBackground = true, Name = name };
         thread.Start();
         return thread;
     }

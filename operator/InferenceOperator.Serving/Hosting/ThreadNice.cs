@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace InferenceOperator.Serving.Hosting;
@@ -26,27 +25,6 @@ internal static partial class ThreadNice
         catch (EntryPointNotFoundException)
         {
             return false; // a C library without gettid
-        }
-    }
-
-    /// <summary>The calling thread's nice value from /proc (field 19 of its stat line); null where unknown.</summary>
-    public static int? Current()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            var stat = File.ReadAllText($"/proc/thread-self/stat");
-            // The command name (field 2) is parenthesised and may hold spaces: count fields after its closing ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[19 - 3], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return null;
         }
     }
 
