@@ -68,13 +68,13 @@ public sealed class BatchingTests
     public async Task Should_RunOnTheCallersThread_When_TheModelIsIdle_And_NoBatchWouldForm(string maxQueueDelayMs, bool inline)
     {
         await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--max-batch-size", "8", "--max-queue-delay-ms", maxQueueDelayMs);
-        var input = new Engine.InferTensor { Name = "x", DataType = Engine.TensorDataType.Fp32, Shape = [1, 2], Data = [.. BitConverter.GetBytes(1.5f), .. BitConverter.GetBytes(-2f)] };
+        var input = new Engine.InferTensor { Name = "x", DataType = Engine.TensorDataType.Fp32, Shape = [1, 2], Data = new byte[][] { BitConverter.GetBytes(1.5f), BitConverter.GetBytes(-2f) }.SelectMany(b => b).ToArray() };
 
         var running = server.Engine.Scheduler!.Enqueue([input], ["y"], 1, CancellationToken.None);
 
         Assert.Equal(inline, running.IsCompleted); // inline: done before Enqueue returns; otherwise the batcher waits 50 ms
         var output = Assert.Single(await running);
-        Assert.Equal(new float[] { 3, -4 }, new[] { BitConverter.ToSingle(output.Data, 0), BitConverter.ToSingle(output.Data, 4) });
+        Assert.Equal(new float[] { 3, -4 }, new[] { BitConverter.ToSingle(output.Data.Span), BitConverter.ToSingle(output.Data.Span[4..]) });
     }
 
     [Fact]

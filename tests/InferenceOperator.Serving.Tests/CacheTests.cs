@@ -58,7 +58,7 @@ public sealed class CacheTests
     public void Should_MissRatherThanAnswerAnotherRequest_When_HashesCollide()
     {
         // XXH3 is fast but not collision-resistant: force a collision and prove the full comparison catches it.
-        InferTensor Input(byte value) => new() { Name = "x", DataType = TensorDataType.UInt8, Shape = [1], Data = [value] };
+        InferTensor Input(byte value) => new() { Name = "x", DataType = TensorDataType.UInt8, Shape = [1], Data = new[] { value } };
         var mine = new CacheKey(hash: 42, "m", "1", [Input(1)], ["*"]);
         var theirs = new CacheKey(hash: 42, "m", "1", [Input(2)], ["*"]);
         var cache = new ResponseCache(maxBytes: 1 << 20, ttl: null, TimeProvider.System);
@@ -101,6 +101,6 @@ public sealed class CacheTests
         Assert.NotEqual(key, ResponseCache.Key("m", "1", inputs, ["z"]));
         Assert.NotEqual(key, ResponseCache.Key("m", "1", [new() { Name = "x", DataType = TensorDataType.Int32, Shape = [2, 1], Data = new byte[8] }], ["y"]));
         Assert.NotEqual(key, ResponseCache.Key("m", "1", [new() { Name = "x", DataType = TensorDataType.UInt32, Shape = [1, 2], Data = new byte[8] }], ["y"]));
-        Assert.NotEqual(key, ResponseCache.Key("m", "1", [new() { Name = "x", DataType = TensorDataType.Int32, Shape = [1, 2], Data = [0, 0, 0, 0, 0, 0, 0, 1] }], ["y"]));
+        Assert.NotEqual(key, ResponseCache.Key("m", "1", [new() { Name = "x", DataType = TensorDataType.Int32, Shape = [1, 2], Data = new byte[] { 0, 0, 0, 0, 0, 0, 0, 1 } }], ["y"]));
     }
 }

@@ -169,6 +169,49 @@ public sealed class JsonNumberTests
         Assert.Equal(5, FlatNumberArray.FindClose("[1, 2] "u8, 0));
     }
 
+    [Fact]
+    public void Should_DecodeTheSameValuesInParallel_When_AnArrayIsSplitAcrossThreads()
+    {
+        // Numbers of every form, whitespace around separators, and a part boundary that may fall anywhere in a number.
+        Gen.Select(FormattedText.Array[FlatNumberArray.MinElementsPerPart * 2, (FlatNumberArray.MinElementsPerPart * 3) + 7], Gen.Int[2, 5], Gen.Bool)
+            .Sample((numbers, parts, spaced) =>
+            {
+                var text = Encoding.UTF8.GetBytes("[" + string.Join(spaced ? " , " : ",", numbers) + "]");
+                var serial = new byte[numbers.Length * 8];
+                var parallel = new byte[numbers.Length * 8];
+
+                Assert.True(FlatNumberArray.TryParse(text, TensorDataType.Fp64, numbers.Length, serial));
+                Assert.True(FlatNumberArray.TryParseInParallel(text, TensorDataType.Fp64, numbers.Length, parallel, parts));
+                Assert.Equal(serial, parallel);
+            }, iter: 20);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    public void Should_DeclineInParallel_When_TheArrayHoldsAnotherNumberOfElements(int difference)
+    {
+        var count = FlatNumberArray.MinElementsPerPart * 4;
+        var text = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Repeat("0.25", count + difference)) + "]");
+
+        Assert.False(FlatNumberArray.TryParseInParallel(text, TensorDataType.Fp32, count, new byte[count * 4], parts: 4));
+        Assert.False(FlatNumberArray.TryParseInParallel("[[0.5,1],[2,3]]"u8, TensorDataType.Fp32, 4, new byte[16], parts: 4));
+    }
+
+    [Fact]
+    public void Should_AnswerWithTheGeneralPathsMessage_When_AParallelPartMeetsSomethingItCannotParse()
+    {
+        var count = FlatNumberArray.MinElementsPerPart * 4;
+        var numbers = Enumerable.Repeat("0.25", count).ToArray();
+        numbers[count - 10] = "\"x\"";
+        var json = $$"""{"inputs":[{"name":"x","datatype":"FP32","shape":[{{count}}],"data":[{{string.Join(",", numbers)}}]}]}""";
+
+        var error = Assert.Throws<InferenceException>(() => OipJsonReader.ParseOwningBinary(Encoding.UTF8.GetBytes(json), default, allowNonFinite: false, parallelism: 4));
+
+        Assert.Equal(400, error.HttpStatus);
+        Assert.Contains("input 'x'", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>What the general path would produce: System.Text.Json's double (or integer), cast to the datatype; null when invalid.</summary>
     private static byte[]? Reference(string data, string datatype)
     {
@@ -255,7 +298,7 @@ public sealed class JsonNumberTests
     {
         try
         {
-            return Parse(data, datatype, count).Inputs[0].Data;
+            return Parse(data, datatype, count).Inputs[0].Data.ToArray();
         }
         catch (InferenceException ex) when (ex.HttpStatus == 400)
         {

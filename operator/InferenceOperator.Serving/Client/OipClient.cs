@@ -256,7 +256,7 @@ public sealed class OipClient : IDisposable
                 tensor = OipJsonReader.Parse(Encoding.UTF8.GetBytes(wrapped), [], allowNonFinite: true).Inputs[0];
             }
 
-            outputs.Add(new OipTensor(tensor.Name, datatype, tensor.Shape, tensor.Data, tensor.Strings));
+            outputs.Add(new OipTensor(tensor.Name, datatype, tensor.Shape, tensor.Data.ToArray(), tensor.Strings));
         }
 
         var id = root.TryGetProperty("id", out var idElement) ? idElement.GetString() : null;

@@ -363,7 +363,7 @@ internal sealed class BatchScheduler : IDisposable
             foreach (var item in batch)
             {
                 var part = item.Inputs[i].Data;
-                Buffer.BlockCopy(part, 0, data, offset, part.Length);
+                part.Span.CopyTo(data.AsSpan(offset));
                 offset += part.Length;
             }
 
@@ -412,7 +412,7 @@ internal sealed class BatchScheduler : IDisposable
                         Name = output.Name,
                         DataType = output.DataType,
                         Shape = shape,
-                        Data = output.Data.AsSpan(rowOffset * rowBytes, item.Rows * rowBytes).ToArray(),
+                        Data = output.Data.Slice(rowOffset * rowBytes, item.Rows * rowBytes).ToArray(), // a copy: a cached answer must not hold the whole batch's output
                     };
                 }
             }

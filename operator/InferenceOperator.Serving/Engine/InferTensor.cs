@@ -12,8 +12,11 @@ internal sealed class InferTensor
 
     public required long[] Shape { get; init; }
 
-    /// <summary>Numeric data, ElementCount x element size bytes. Empty for BYTES.</summary>
-    public byte[] Data { get; init; } = [];
+    /// <summary>
+    /// Numeric data, ElementCount x element size bytes (empty for BYTES). Never written after construction, so it may be
+    /// a slice of the received request body: binary tensor data then reaches ONNX Runtime without another copy.
+    /// </summary>
+    public ReadOnlyMemory<byte> Data { get; init; }
 
     /// <summary>BYTES elements, ElementCount of them. Null for numeric tensors.</summary>
     public byte[][]? Strings { get; init; }

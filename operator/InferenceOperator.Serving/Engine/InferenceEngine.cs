@@ -291,7 +291,7 @@ internal sealed class InferenceEngine : IHostedService, IDisposable
             return;
         }
 
-        var index = TensorChecks.FirstNonFinite(input.DataType, input.Data);
+        var index = TensorChecks.FirstNonFinite(input.DataType, input.Data.Span);
         if (index >= 0)
         {
             throw InferenceException.BadRequest($"input '{input.Name}': field 'data' element {index} is NaN or infinite, which this server does not accept (AllowNonFinite=false)");

@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Collections.Frozen;
-using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
@@ -138,7 +138,7 @@ internal sealed class OnnxModel : IDisposable
     public InferTensor[] Run(IReadOnlyList<InferTensor> inputs, IReadOnlyList<string> outputNames)
     {
         var values = new OrtValue[inputs.Count];
-        var pins = new GCHandle[inputs.Count];
+        var pins = new MemoryHandle[inputs.Count];
         try
         {
             for (var i = 0; i < inputs.Count; i++)
@@ -165,10 +165,7 @@ internal sealed class OnnxModel : IDisposable
 
             foreach (var pin in pins)
             {
-                if (pin.IsAllocated)
-                {
-                    pin.Free();
-                }
+                pin.Dispose();
             }
         }
     }
@@ -177,7 +174,7 @@ internal sealed class OnnxModel : IDisposable
     /// Numeric inputs are handed to ONNX Runtime in place (pinned for the run): an image is 0.6 MB per row, and a
     /// copy into a native tensor per request or batch is time taken from inference.
     /// </summary>
-    private static OrtValue ToOrtValue(InferTensor tensor, ref GCHandle pin)
+    private static unsafe OrtValue ToOrtValue(InferTensor tensor, ref MemoryHandle pin)
     {
         if (tensor.DataType == TensorDataType.Bytes)
         {
@@ -197,8 +194,8 @@ internal sealed class OnnxModel : IDisposable
             return OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, tensor.DataType.ToOrt(), tensor.Shape);
         }
 
-        pin = GCHandle.Alloc(tensor.Data, GCHandleType.Pinned);
-        return OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, tensor.DataType.ToOrt(), tensor.Shape, pin.AddrOfPinnedObject(), tensor.Data.Length);
+        pin = tensor.Data.Pin();
+        return OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, tensor.DataType.ToOrt(), tensor.Shape, (nint)pin.Pointer, tensor.Data.Length);
     }
 
     private static InferTensor FromOrtValue(string name, OrtValue value)

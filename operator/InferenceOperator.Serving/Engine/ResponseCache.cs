@@ -84,7 +84,7 @@ internal sealed class ResponseCache(long maxBytes, TimeSpan? ttl, TimeProvider t
             else
             {
                 AppendLong(number, input.Data.Length);
-                hash.Append(input.Data);
+                hash.Append(input.Data.Span);
             }
         }
 
@@ -187,7 +187,7 @@ internal sealed class CacheKey(UInt128 hash, string model, string version, Infer
         string.Equals(a.Name, b.Name, StringComparison.Ordinal)
         && a.DataType == b.DataType
         && a.Shape.AsSpan().SequenceEqual(b.Shape)
-        && a.Data.AsSpan().SequenceEqual(b.Data)
+        && a.Data.Span.SequenceEqual(b.Data.Span)
         && (a.Strings is null ? b.Strings is null : b.Strings is not null && a.Strings.Length == b.Strings.Length
             && a.Strings.Zip(b.Strings).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second)));
 }

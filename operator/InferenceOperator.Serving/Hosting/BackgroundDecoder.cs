@@ -24,12 +24,13 @@ internal sealed class BackgroundDecoder : IDisposable
         var settings = options.Value.BackgroundDecode;
         Enabled = settings.Enabled;
         minBodyBytes = settings.MinBodyBytes;
+        Threads = settings.Threads > 0 ? settings.Threads : CpuLimit.Detect();
         if (!Enabled)
         {
             return;
         }
 
-        var count = settings.Threads > 0 ? settings.Threads : CpuLimit.Detect();
+        var count = Threads;
         for (var i = 0; i < count; i++)
         {
             decoders.Add(Start($"request-decoder-{i}", () =>
@@ -49,6 +50,9 @@ internal sealed class BackgroundDecoder : IDisposable
 
     /// <summary>False when configured off: every body is decoded on the request's own thread.</summary>
     public bool Enabled { get; }
+
+    /// <summary>Decoder threads, and how many parts a large JSON tensor is split into when the engine is idle.</summary>
+    public int Threads { get; }
 
     /// <summary>Whether a body whose JSON part has this many bytes is decoded here rather than inline.</summary>
     public bool Handles(long jsonBytes) => Enabled && jsonBytes >= minBodyBytes;

@@ -95,7 +95,7 @@ public sealed class BackgroundDecodeOptions
     /// <summary>Bodies whose JSON part has at least this many bytes go to the decoder threads; smaller ones, and binary tensor data, are cheaper decoded in place.</summary>
     public long MinBodyBytes { get; set; } = 64 * 1024;
 
-    /// <summary>Decoder threads; 0 = the container's CPU limit.</summary>
+    /// <summary>Decoder threads, and the parts a large JSON tensor is split into when the engine is idle; 0 = the container's CPU limit.</summary>
     public int Threads { get; set; }
 
     /// <summary>Linux nice value of the decoder threads (0–19; higher yields more readily to inference).</summary>

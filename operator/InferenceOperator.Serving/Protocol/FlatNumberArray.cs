@@ -42,40 +42,116 @@ internal static class FlatNumberArray
     }
 
     /// <summary>
+    /// Fewest elements worth a part of their own when an array is split across threads: starting a part costs tens of
+    /// microseconds, the time to parse about a thousand numbers.
+    /// </summary>
+    public const int MinElementsPerPart = 16_384;
+
+    /// <summary>
     /// Parses <paramref name="array"/> (from '[' to ']') as exactly <paramref name="count"/> elements of
     /// <paramref name="type"/> into <paramref name="destination"/>. False when the general path must decide.
     /// </summary>
-    public static bool TryParse(ReadOnlySpan<byte> array, TensorDataType type, int count, Span<byte> destination)
+    public static bool TryParse(ReadOnlySpan<byte> array, TensorDataType type, int count, Span<byte> destination) =>
+        IsCandidate(array, type, count) && TryParseRange(array, 1, array.Length - 1, type, count, destination);
+
+    /// <summary>
+    /// As <see cref="TryParse"/>, split at commas into up to <paramref name="parts"/> ranges parsed at the same time on
+    /// the thread pool: for a request that finds the machine idle, a JSON image decodes in about half the time on two
+    /// cores. Each range's element count comes from counting its commas first, so each knows where its values go.
+    /// </summary>
+    public static unsafe bool TryParseInParallel(ReadOnlySpan<byte> array, TensorDataType type, int count, byte[] destination, int parts)
     {
-        if (count == 0 || array.Length < 2 || array[0] != (byte)'[' || type is TensorDataType.Bytes or TensorDataType.Bool or TensorDataType.UInt64)
+        parts = Math.Min(parts, count / MinElementsPerPart);
+        if (parts <= 1 || !IsCandidate(array, type, count))
         {
-            return false;
+            return TryParse(array, type, count, destination);
+        }
+
+        // Range k runs from starts[k] to the separator at ends[k] (the closing bracket for the last range).
+        var starts = new int[parts];
+        var ends = new int[parts];
+        var offsets = new int[parts + 1];
+        starts[0] = 1;
+        for (var k = 1; k < parts; k++)
+        {
+            var from = Math.Max(starts[k - 1], (int)((long)array.Length * k / parts));
+            var comma = array[from..^1].IndexOf((byte)',');
+            if (comma < 0)
+            {
+                return TryParse(array, type, count, destination);
+            }
+
+            ends[k - 1] = from + comma;
+            starts[k] = from + comma + 1;
+        }
+
+        ends[parts - 1] = array.Length - 1;
+        for (var k = 0; k < parts; k++)
+        {
+            offsets[k + 1] = offsets[k] + array[starts[k]..ends[k]].Count((byte)',') + 1;
+        }
+
+        if (offsets[parts] != count)
+        {
+            return false; // the general path reports how many elements there are
         }
 
         var size = type.ElementSize();
-        var at = 1;
+        var parsed = new bool[parts];
+        fixed (byte* text = array)
+        {
+            var address = (nint)text;
+            var length = array.Length;
+            Parallel.For(0, parts, k =>
+            {
+                var whole = new ReadOnlySpan<byte>((byte*)address, length);
+                var elements = offsets[k + 1] - offsets[k];
+                parsed[k] = TryParseRange(whole, starts[k], ends[k], type, elements, destination.AsSpan(offsets[k] * size, elements * size));
+            });
+        }
+
+        return Array.TrueForAll(parsed, p => p);
+    }
+
+    private static bool IsCandidate(ReadOnlySpan<byte> array, TensorDataType type, int count) =>
+        count > 0 && array.Length >= 2 && array[0] == (byte)'[' && array[^1] == (byte)']'
+        && type is not (TensorDataType.Bytes or TensorDataType.Bool or TensorDataType.UInt64);
+
+    /// <summary>
+    /// <paramref name="count"/> comma-separated elements from <paramref name="at"/>, the last followed (after any
+    /// whitespace) by the separator at <paramref name="end"/>.
+    /// </summary>
+    private static bool TryParseRange(ReadOnlySpan<byte> text, int at, int end, TensorDataType type, int count, Span<byte> destination)
+    {
+        var size = type.ElementSize();
         for (var index = 0; index < count; index++)
         {
-            at = SkipWhitespace(array, at);
-            if (!TryScanNumber(array, ref at, out var number) || !TryStore(array, number, type, destination.Slice(index * size, size)))
+            at = SkipWhitespace(text, at);
+            if (!TryScanNumber(text, ref at, out var number) || !TryStore(text, number, type, destination.Slice(index * size, size)))
             {
                 return false;
             }
 
-            if (!TrySeparator(array, ref at, last: index == count - 1))
+            if (!TrySeparator(text, ref at, last: index == count - 1))
             {
                 return false;
             }
         }
 
-        return at == array.Length;
+        return at == end;
     }
 
+    /// <summary>Past the comma after an element; after the last, only up to (not past) what follows it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TrySeparator(ReadOnlySpan<byte> array, ref int at, bool last)
+    private static bool TrySeparator(ReadOnlySpan<byte> text, ref int at, bool last)
     {
-        at = SkipWhitespace(array, at);
-        if (at >= array.Length || array[at] != (last ? (byte)']' : (byte)','))
+        at = SkipWhitespace(text, at);
+        if (last)
+        {
+            return true;
+        }
+
+        if (at >= text.Length || text[at] != (byte)',')
         {
             return false;
         }

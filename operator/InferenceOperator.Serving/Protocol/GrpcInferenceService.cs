@@ -148,7 +148,8 @@ internal static class GrpcTensors
                     throw InferenceException.BadRequest($"input '{input.Name}': field 'contents' must be empty when raw_input_contents is used");
                 }
 
-                inputs[i] = TensorCodec.FromRaw(input.Name, type, shape, raw[i].Span, "raw_input_contents");
+                // The message owns its bytes and is never changed: the tensor references them rather than copying.
+                inputs[i] = TensorCodec.FromOwnedRaw(input.Name, type, shape, raw[i].Memory, "raw_input_contents");
             }
             else
             {

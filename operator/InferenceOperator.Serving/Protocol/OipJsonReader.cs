@@ -14,9 +14,20 @@ internal static class OipJsonReader
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 };
 
     /// <param name="json">The JSON header (the whole body without the binary extension).</param>
-    /// <param name="binary">Bytes after the JSON header (binary tensor data extension); empty otherwise.</param>
+    /// <param name="binary">Bytes after the JSON header (binary tensor data extension); empty otherwise. Copied.</param>
     /// <param name="allowNonFinite">Accept NaN and infinities in floating-point data.</param>
-    public static InferenceRequest Parse(ReadOnlySpan<byte> json, ReadOnlySpan<byte> binary, bool allowNonFinite)
+    public static InferenceRequest Parse(ReadOnlySpan<byte> json, ReadOnlySpan<byte> binary, bool allowNonFinite) =>
+        Parse(json, binary, default, owned: false, allowNonFinite, parallelism: 1);
+
+    /// <summary>
+    /// As <see cref="Parse(ReadOnlySpan{byte}, ReadOnlySpan{byte}, bool)"/>, where the binary part belongs to this request
+    /// and nothing writes it again: its tensors then reference it instead of copying it. Large flat arrays of JSON data
+    /// are split across up to <paramref name="parallelism"/> threads.
+    /// </summary>
+    public static InferenceRequest ParseOwningBinary(ReadOnlySpan<byte> json, ReadOnlyMemory<byte> binary, bool allowNonFinite, int parallelism = 1) =>
+        Parse(json, binary.Span, binary, owned: true, allowNonFinite, parallelism);
+
+    private static InferenceRequest Parse(ReadOnlySpan<byte> json, ReadOnlySpan<byte> binary, ReadOnlyMemory<byte> ownedBinary, bool owned, bool allowNonFinite, int parallelism)
     {
         string? id = null;
         var binaryOutputs = false;
@@ -96,12 +107,15 @@ internal static class OipJsonReader
                         $"input '{header.Name}': parameters.binary_data_size is {size} but only {binary.Length - offset} bytes of binary data remain after the JSON header (check Inference-Header-Content-Length)");
                 }
 
-                tensors[i] = TensorCodec.FromRaw(header.Name, header.DataType, header.Shape, binary.Slice(offset, (int)size), "parameters.binary_data_size / binary data");
+                const string field = "parameters.binary_data_size / binary data";
+                tensors[i] = owned
+                    ? TensorCodec.FromOwnedRaw(header.Name, header.DataType, header.Shape, ownedBinary.Slice(offset, (int)size), field)
+                    : TensorCodec.FromRaw(header.Name, header.DataType, header.Shape, binary.Slice(offset, (int)size), field);
                 offset += (int)size;
             }
             else
             {
-                tensors[i] = ReadData(json[header.DataStart..header.DataEnd], header, allowNonFinite);
+                tensors[i] = ReadData(json[header.DataStart..header.DataEnd], header, allowNonFinite, parallelism);
             }
         }
 
@@ -295,13 +309,13 @@ internal static class OipJsonReader
         return new InputHeader(name, type, checkedShape, binarySize, dataStart, dataEnd);
     }
 
-    private static InferTensor ReadData(ReadOnlySpan<byte> data, InputHeader header, bool allowNonFinite)
+    private static InferTensor ReadData(ReadOnlySpan<byte> data, InputHeader header, bool allowNonFinite, int parallelism)
     {
         var elements = Shapes.Product(header.Shape);
         if (elements <= data.Length && header.DataType is not (TensorDataType.Bytes or TensorDataType.Bool))
         {
             var values = GC.AllocateUninitializedArray<byte>(checked((int)elements * header.DataType.ElementSize()));
-            if (FlatNumberArray.TryParse(data, header.DataType, (int)elements, values))
+            if (FlatNumberArray.TryParseInParallel(data, header.DataType, (int)elements, values, parallelism))
             {
                 return new InferTensor { Name = header.Name, DataType = header.DataType, Shape = header.Shape, Data = values };
             }

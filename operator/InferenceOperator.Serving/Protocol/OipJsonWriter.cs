@@ -68,7 +68,7 @@ internal static class OipJsonWriter
     public static void WriteData(Utf8JsonWriter writer, InferTensor tensor)
     {
         writer.WriteStartArray();
-        var data = tensor.Data.AsSpan();
+        var data = tensor.Data.Span;
         switch (tensor.DataType)
         {
             case TensorDataType.Bytes:

@@ -8,25 +8,55 @@ internal static class TensorCodec
 {
     /// <summary>
     /// Builds a tensor from raw bytes: numeric data must be exactly elements x size; BYTES data is a sequence of
-    /// 4-byte little-endian lengths each followed by that many bytes, exactly one per element.
+    /// 4-byte little-endian lengths each followed by that many bytes, exactly one per element. The tensor takes its
+    /// own copy: <paramref name="raw"/> may be a pooled buffer.
     /// </summary>
     public static InferTensor FromRaw(string name, TensorDataType type, long[] shape, ReadOnlySpan<byte> raw, string field)
     {
         var count = Shapes.Product(shape);
         if (type != TensorDataType.Bytes)
         {
-            var expected = count * type.ElementSize();
-            if (raw.Length != expected)
-            {
-                throw InferenceException.BadRequest(
-                    $"input '{name}': {field} is {raw.Length} bytes but shape {Shapes.Format(shape)} of {type.Name()} needs {count} x {type.ElementSize()} = {expected} bytes");
-            }
-
+            CheckRawLength(name, type, shape, count, raw.Length, field);
             var data = GC.AllocateUninitializedArray<byte>(raw.Length); // overwritten at once: no need to zero it first
             raw.CopyTo(data);
             return new InferTensor { Name = name, DataType = type, Shape = shape, Data = data };
         }
 
+        return FromRawStrings(name, shape, count, raw, field);
+    }
+
+    /// <summary>
+    /// As <see cref="FromRaw(string, TensorDataType, long[], ReadOnlySpan{byte}, string)"/>, for bytes nobody will
+    /// write again (a request body this request owns, a protobuf field): numeric data is referenced, not copied,
+    /// where it starts at a multiple of its element size.
+    /// </summary>
+    public static InferTensor FromOwnedRaw(string name, TensorDataType type, long[] shape, ReadOnlyMemory<byte> raw, string field)
+    {
+        if (type == TensorDataType.Bytes || !IsElementAligned(raw, type.ElementSize()))
+        {
+            return FromRaw(name, type, shape, raw.Span, field);
+        }
+
+        CheckRawLength(name, type, shape, Shapes.Product(shape), raw.Length, field);
+        return new InferTensor { Name = name, DataType = type, Shape = shape, Data = raw };
+    }
+
+    /// <summary>Whether the bytes start at a multiple of the element size from the start of their array (arrays are 8-byte aligned).</summary>
+    private static bool IsElementAligned(ReadOnlyMemory<byte> raw, int elementSize) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(raw, out var segment) && segment.Offset % elementSize == 0;
+
+    private static void CheckRawLength(string name, TensorDataType type, long[] shape, long count, int length, string field)
+    {
+        var expected = count * type.ElementSize();
+        if (length != expected)
+        {
+            throw InferenceException.BadRequest(
+                $"input '{name}': {field} is {length} bytes but shape {Shapes.Format(shape)} of {type.Name()} needs {count} x {type.ElementSize()} = {expected} bytes");
+        }
+    }
+
+    private static InferTensor FromRawStrings(string name, long[] shape, long count, ReadOnlySpan<byte> raw, string field)
+    {
         if (count > raw.Length / 4)
         {
             throw InferenceException.BadRequest($"input '{name}': {field} of {raw.Length} bytes cannot hold {count} BYTES elements (each needs a 4-byte length)");
@@ -57,7 +87,7 @@ internal static class TensorCodec
             throw InferenceException.BadRequest($"input '{name}': {field} has {raw.Length - offset} bytes after its {count} BYTES elements");
         }
 
-        return new InferTensor { Name = name, DataType = type, Shape = shape, Strings = strings };
+        return new InferTensor { Name = name, DataType = TensorDataType.Bytes, Shape = shape, Strings = strings };
     }
 
     public static int RawLength(InferTensor tensor) =>
@@ -68,7 +98,7 @@ internal static class TensorCodec
     {
         if (tensor.Strings is not { } strings)
         {
-            tensor.Data.CopyTo(destination);
+            tensor.Data.Span.CopyTo(destination);
             return;
         }
 
@@ -81,7 +111,7 @@ internal static class TensorCodec
         }
     }
 
-    public static byte[] ToRaw(InferTensor tensor)
+    public static ReadOnlyMemory<byte> ToRaw(InferTensor tensor)
     {
         if (tensor.Strings is null)
         {
