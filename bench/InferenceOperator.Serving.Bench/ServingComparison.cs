@@ -56,13 +56,17 @@ internal static class ServingComparison
                     var cycle = TimeSpan.FromMilliseconds(Math.Ceiling(concurrency / (double)batchLimit) * batchMs);
                     var warmup = Max(settings.Warmup, cycle * 1.5);
                     var duration = Max(settings.Duration, cycle * 4);
-                    var comparison = await CompareAsync(server, runner, best.Batch, request, outputs, binary, concurrency, warmup, duration, settings.Rounds);
+                    // The targets' levels get at least five rounds: their verdict is the median round, which one window
+                    // slowed by a neighbour on this shared machine cannot decide.
+                    var target = label.StartsWith("batching on", StringComparison.Ordinal) && concurrency == 32;
+                    var rounds = target ? Math.Max(settings.Rounds, 5) : settings.Rounds;
+                    var comparison = await CompareAsync(server, runner, best.Batch, request, outputs, binary, concurrency, warmup, duration, rounds);
                     Console.WriteLine($"server {label} {(binary ? "binary" : "JSON  ")} c={concurrency,2}: {comparison}");
-                    if (label.StartsWith("batching on", StringComparison.Ordinal) && concurrency == 32)
+                    if (target)
                     {
-                        var target = binary ? 0.98 : 0.95;
-                        verdicts.Add(new(name, $"batching on, {(binary ? "binary" : "JSON")}, c=32 throughput vs in-process best", $">= {target:F2}x",
-                            $"{comparison.Ratio:F3}x", comparison.Ratio >= target));
+                        var least = binary ? 0.98 : 0.95;
+                        verdicts.Add(new(name, $"batching on, {(binary ? "binary" : "JSON")}, c=32 throughput vs in-process best (median of {rounds} rounds)", $">= {least:F2}x",
+                            $"{comparison.Ratio:F3}x", comparison.Ratio >= least));
                     }
 
                     if (concurrency == 1)
@@ -141,7 +145,13 @@ internal static class ServingComparison
 
         public double BaselineThroughput => Baseline.Sum(s => s.Runs * s.Batch) / Baseline.Sum(s => s.Seconds);
 
-        public double Ratio => ServerThroughput / BaselineThroughput;
+        /// <summary>Each round's server throughput over the mean of the in-process windows just before and after it.</summary>
+        public IReadOnlyList<double> RoundRatios => Engine
+            .Select((e, i) => e.Load.Requests / e.Load.Elapsed.TotalSeconds / ((Baseline[i].ItemsPerSecond + Baseline[i + 1].ItemsPerSecond) / 2))
+            .ToList();
+
+        /// <summary>The median round's ratio: a window that a neighbour slowed, on either side, moves it far less than a pooled ratio.</summary>
+        public double Ratio => Median(RoundRatios);
 
         /// <summary>Median of the rounds' server p50s.</summary>
         public double ServerP50Ms => Median(Levels.Select(l => l.P50.TotalSeconds).ToArray()) * 1000;
@@ -156,7 +166,7 @@ internal static class ServingComparison
             var busy = Engine.Average(e => e.BusyFraction);
             var batch = Engine.Sum(e => e.Rows) / Math.Max(1, Engine.Sum(e => e.Batches));
             var msPerItem = Engine.Sum(e => e.ComputeSeconds) / Math.Max(1, Engine.Sum(e => e.Rows)) * 1000;
-            return $"{ServerThroughput,8:F1} req/s vs in-process best {BaselineThroughput,7:F1} = {Ratio:F3}x | p50 {ServerP50Ms,8:F2} ms p95 {p95,8:F2} p99 {p99,8:F2} | errors {Levels.Sum(l => l.Errors)}"
+            return $"{ServerThroughput,8:F1} req/s vs in-process best {BaselineThroughput,7:F1}: {Ratio:F3}x (median of {Engine.Count} rounds, range {RoundRatios.Min():F3}–{RoundRatios.Max():F3}) | p50 {ServerP50Ms,8:F2} ms p95 {p95,8:F2} p99 {p99,8:F2} | errors {Levels.Sum(l => l.Errors)}"
                 + $" | engine busy {busy:P0}, mean batch {batch:F1}, {msPerItem:F1} ms/item (in-process best {BaselineMsPerItem:F1})";
         }
     }

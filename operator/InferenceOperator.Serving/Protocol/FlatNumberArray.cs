@@ -56,7 +56,7 @@ internal static class FlatNumberArray
 
     /// <summary>
     /// As <see cref="TryParse"/>, split at commas into up to <paramref name="parts"/> ranges parsed at the same time on
-    /// the thread pool: for a request that finds the machine idle, a JSON image decodes in about half the time on two
+    /// the thread pool: for a request that finds the engine idle, a JSON image decodes in about half the time on two
     /// cores. Each range's element count comes from counting its commas first, so each knows where its values go.
     /// </summary>
     public static unsafe bool TryParseInParallel(ReadOnlySpan<byte> array, TensorDataType type, int count, byte[] destination, int parts)
