@@ -95,6 +95,9 @@ internal static class OipJsonReader
         }
 
         var tensors = new InferTensor[inputs.Count];
+        // Referenced only if every binary input can be: one copied input would leave its bytes in an array that the
+        // referenced ones keep alive, memory that the cache's byte budget counts for nobody.
+        owned = owned && ReferencesEveryBinaryInput(inputs);
         var offset = 0;
         for (var i = 0; i < inputs.Count; i++)
         {
@@ -132,6 +135,27 @@ internal static class OipJsonReader
             Outputs = outputs,
             BinaryOutputsByDefault = binaryOutputs,
         };
+    }
+
+    private static bool ReferencesEveryBinaryInput(List<InputHeader> inputs)
+    {
+        long offset = 0;
+        foreach (var input in inputs)
+        {
+            if (input.BinarySize is not { } size)
+            {
+                continue;
+            }
+
+            if (input.DataType == TensorDataType.Bytes || offset % input.DataType.ElementSize() != 0)
+            {
+                return false;
+            }
+
+            offset += size;
+        }
+
+        return true;
     }
 
     private static void Expect(ref Utf8JsonReader reader, JsonTokenType type, string message)
