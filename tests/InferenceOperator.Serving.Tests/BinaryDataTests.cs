@@ -85,6 +85,23 @@ public sealed class BinaryDataTests
     }
 
     [Fact]
+    public void Should_CopyEveryInput_When_TheBinaryPartStartsOffAlignmentInItsArray()
+    {
+        // A body without a declared length is one array with the JSON first: here the binary part starts at byte 4, so
+        // the INT64 input (offset 4) cannot be referenced while the FP32 one after it (offset 20) could; neither may be.
+        long[] longs = [long.MinValue, 42];
+        var binary = MemoryMarshal.AsBytes(longs.AsSpan()).ToArray().Concat(MemoryMarshal.AsBytes(Pixels.AsSpan()).ToArray()).ToArray();
+        var whole = new byte[4].Concat(binary).ToArray();
+        var json = Header(("c", "INT64", 16), ("b", "FP32", Pixels.Length * 4));
+
+        var request = OipJsonReader.ParseOwningBinary(json, whole.AsMemory(4), allowNonFinite: false);
+
+        Assert.Equal(longs, MemoryMarshal.Cast<byte, long>(request.Inputs[0].Data.Span).ToArray());
+        Assert.Equal(Pixels, MemoryMarshal.Cast<byte, float>(request.Inputs[1].Data.Span).ToArray());
+        Assert.All(request.Inputs, input => Assert.False(MemoryMarshal.TryGetArray(input.Data, out var segment) && ReferenceEquals(segment.Array, whole)));
+    }
+
+    [Fact]
     public void Should_RejectAWrongSize_When_OwnedDataIsReferenced()
     {
         var body = new byte[20];

@@ -30,8 +30,7 @@ internal sealed class BackgroundDecoder : IDisposable
             return;
         }
 
-        var count = Threads;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < Threads; i++)
         {
             decoders.Add(Start($"request-decoder-{i}", () =>
             {
@@ -45,7 +44,7 @@ internal sealed class BackgroundDecoder : IDisposable
         }
 
         completions = Start("request-decoder-completions", Complete);
-        Log.BackgroundDecoding(logger, count, settings.Nice, minBodyBytes);
+        Log.BackgroundDecoding(logger, Threads, settings.Nice, minBodyBytes);
     }
 
     /// <summary>False when configured off: every body is decoded on the request's own thread.</summary>

@@ -97,7 +97,7 @@ internal static class OipJsonReader
         var tensors = new InferTensor[inputs.Count];
         // Referenced only if every binary input can be: one copied input would leave its bytes in an array that the
         // referenced ones keep alive, memory that the cache's byte budget counts for nobody.
-        owned = owned && ReferencesEveryBinaryInput(inputs);
+        owned = owned && ReferencesEveryBinaryInput(inputs, ownedBinary);
         var offset = 0;
         for (var i = 0; i < inputs.Count; i++)
         {
@@ -137,9 +137,10 @@ internal static class OipJsonReader
         };
     }
 
-    private static bool ReferencesEveryBinaryInput(List<InputHeader> inputs)
+    /// <summary>Whether every binary input is numeric and starts aligned in the array that holds it (the same test the codec applies).</summary>
+    private static bool ReferencesEveryBinaryInput(List<InputHeader> inputs, ReadOnlyMemory<byte> binary)
     {
-        long offset = 0;
+        var offset = 0;
         foreach (var input in inputs)
         {
             if (input.BinarySize is not { } size)
@@ -147,12 +148,13 @@ internal static class OipJsonReader
                 continue;
             }
 
-            if (input.DataType == TensorDataType.Bytes || offset % input.DataType.ElementSize() != 0)
+            if (input.DataType == TensorDataType.Bytes || size > binary.Length - offset
+                || !TensorCodec.IsElementAligned(binary[offset..], input.DataType.ElementSize()))
             {
-                return false;
+                return false; // a size beyond the data is then reported by the decoding loop
             }
 
-            offset += size;
+            offset += (int)size;
         }
 
         return true;

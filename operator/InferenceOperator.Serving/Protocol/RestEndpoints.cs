@@ -111,9 +111,10 @@ internal static class RestEndpoints
                 // Only the JSON part is costly to decode; binary tensor data is referenced where it was received.
                 // An idle engine has nothing to yield to: then the request's own thread decodes at once, and splits a large
                 // JSON tensor across the CPUs inference is not using.
-                request = decoder.Handles(body.JsonLength) && engine.IsBusy
+                var busy = engine.IsBusy;
+                request = busy && decoder.Handles(body.JsonLength)
                     ? await decoder.DecodeAsync(() => Parse(body, options.AllowNonFinite, parallelism: 1)).ConfigureAwait(false)
-                    : Parse(body, options.AllowNonFinite, engine.IsBusy ? 1 : decoder.Threads);
+                    : Parse(body, options.AllowNonFinite, busy ? 1 : decoder.Threads);
             }
 
             var response = await engine.InferAsync(request, ReadTimeout(context), context.RequestAborted).ConfigureAwait(false);
