@@ -34,6 +34,7 @@ internal sealed class BenchServer : IAsyncDisposable
     {
         await DrainAsync();
         var before = await EngineCountersAsync();
+        var gcBefore = GcActivity.Now();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var levels = await new LoadGenerator().RunAsync(new LoadTestOptions
         {
@@ -47,12 +48,13 @@ internal sealed class BenchServer : IAsyncDisposable
             Outputs = outputs,
         });
         var elapsed = clock.Elapsed.TotalSeconds;
+        var gc = GcActivity.Now() - gcBefore;
         var after = await EngineCountersAsync();
         // The window's end cancels the client's requests, but a batch already running (up to 16 images, ~0.5 s) and
         // decodes in progress finish on the server: let them, or they would slow the in-process window that follows.
         await DrainAsync();
         return new ServerLevel(levels[0], (after.ComputeSeconds - before.ComputeSeconds) / elapsed,
-            after.Batches - before.Batches, after.Rows - before.Rows, after.ComputeSeconds - before.ComputeSeconds);
+            after.Batches - before.Batches, after.Rows - before.Rows, after.ComputeSeconds - before.ComputeSeconds, gc, elapsed);
     }
 
     /// <summary>
@@ -140,7 +142,7 @@ internal sealed class BenchServer : IAsyncDisposable
 }
 
 /// <summary>One load level and what the engine did meanwhile (over warm-up and window alike).</summary>
-internal sealed record ServerLevel(LoadLevelResult Load, double BusyFraction, double Batches, double Rows, double ComputeSeconds)
+internal sealed record ServerLevel(LoadLevelResult Load, double BusyFraction, double Batches, double Rows, double ComputeSeconds, GcActivity Gc, double Seconds)
 {
     public double MeanBatch => Batches == 0 ? 0 : Rows / Batches;
 
@@ -155,4 +157,20 @@ internal sealed record PairedLatency(double ServerP50Ms, double InProcessP50Ms, 
 
     public override string ToString() =>
         $"p50 {ServerP50Ms:F2} ms vs in-process batch 1 p50 {InProcessP50Ms:F2} ms; median of {Pairs} paired differences {Added}";
+}
+
+/// <summary>
+/// Garbage collections and the time they paused the process (client and server share it): collections copy every
+/// in-flight request's tensors, so a request path that allocates large arrays shows up here before it shows in throughput.
+/// </summary>
+internal readonly record struct GcActivity(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long AllocatedBytes)
+{
+    public static GcActivity Now() =>
+        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+
+    public static GcActivity operator -(GcActivity after, GcActivity before) =>
+        new(after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2, after.Paused - before.Paused, after.AllocatedBytes - before.AllocatedBytes);
+
+    public static GcActivity operator +(GcActivity a, GcActivity b) =>
+        new(a.Gen0 + b.Gen0, a.Gen1 + b.Gen1, a.Gen2 + b.Gen2, a.Paused + b.Paused, a.AllocatedBytes + b.AllocatedBytes);
 }

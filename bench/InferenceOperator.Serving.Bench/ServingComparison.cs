@@ -166,8 +166,11 @@ internal static class ServingComparison
             var busy = Engine.Average(e => e.BusyFraction);
             var batch = Engine.Sum(e => e.Rows) / Math.Max(1, Engine.Sum(e => e.Batches));
             var msPerItem = Engine.Sum(e => e.ComputeSeconds) / Math.Max(1, Engine.Sum(e => e.Rows)) * 1000;
+            var gc = Engine.Aggregate(default(GcActivity), (sum, e) => sum + e.Gc);
+            var served = Math.Max(1, Engine.Sum(e => e.Rows)); // over warm-up and window, as the GC counters
             return $"{ServerThroughput,8:F1} req/s vs in-process best {BaselineThroughput,7:F1}: {Ratio:F3}x (median of {Engine.Count} rounds, range {RoundRatios.Min():F3}–{RoundRatios.Max():F3}) | p50 {ServerP50Ms,8:F2} ms p95 {p95,8:F2} p99 {p99,8:F2} | errors {Levels.Sum(l => l.Errors)}"
-                + $" | engine busy {busy:P0}, mean batch {batch:F1}, {msPerItem:F1} ms/item (in-process best {BaselineMsPerItem:F1})";
+                + $" | engine busy {busy:P0}, mean batch {batch:F1}, {msPerItem:F1} ms/item (in-process best {BaselineMsPerItem:F1})"
+                + $" | GC {gc.Gen0}/{gc.Gen1}/{gc.Gen2} gen0/1/2, paused {gc.Paused.TotalSeconds / Engine.Sum(e => e.Seconds):P1} of the time, {gc.AllocatedBytes / 1e6 / served:F2} MB allocated per item run";
         }
     }
 }

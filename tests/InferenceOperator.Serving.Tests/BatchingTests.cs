@@ -98,6 +98,38 @@ public sealed class BatchingTests
     }
 
     [Fact]
+    public async Task Should_RunOnlyABatchsOwnRows_When_ALargerBatchRanBeforeIt()
+    {
+        // Batches are concatenated into memory kept from batch to batch: a smaller batch after a larger one must see its
+        // own rows only, never the tail the larger one left behind.
+        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--max-batch-size", "4", "--max-queue-delay-ms", "200");
+        static Engine.InferTensor Row(float value) => new()
+        {
+            Name = "x",
+            DataType = Engine.TensorDataType.Fp32,
+            Shape = [1, 3],
+            Data = new[] { value, value + 1, value + 2 }.SelectMany(BitConverter.GetBytes).ToArray(),
+        };
+        var scheduler = server.Engine.Scheduler!;
+
+        foreach (var values in new[] { new float[] { 10, 20, 30, 40 }, [50, 60], [70, 80, 90] })
+        {
+            var runs = values.Select(v => scheduler.Enqueue([Row(v)], ["y"], 1, CancellationToken.None)).ToArray();
+            var outputs = await Task.WhenAll(runs);
+            for (var i = 0; i < values.Length; i++)
+            {
+                var y = Assert.Single(outputs[i]);
+                Assert.Equal([1L, 3L], y.Shape);
+                Assert.Equal(new[] { 2 * values[i], (2 * values[i]) + 2, (2 * values[i]) + 4 }, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(y.Data.Span).ToArray());
+            }
+        }
+
+        var metrics = await server.MetricsAsync();
+        Assert.Equal(3, TestServer.MetricValue(metrics, "inference_batch_size_count{model=\"m\"}")); // one batch per group of requests
+        Assert.Equal(9, TestServer.MetricValue(metrics, "inference_batch_size_sum{model=\"m\"}"));
+    }
+
+    [Fact]
     public async Task Should_RunOneAtATime_When_ModelHasNoBatchDimension()
     {
         var model = TinyOnnx.FixedDouble(TestServer.TempDirectory);

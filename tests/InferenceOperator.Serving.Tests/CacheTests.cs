@@ -30,6 +30,44 @@ public sealed class CacheTests
         Assert.Equal(3, TestServer.MetricValue(metrics, "inference_batch_size_count{model=\"m\"}")); // the hit never reached the batcher
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Should_AnswerEveryRequestFromItsOwnData_When_RequestBuffersAreReusedBetweenRequests(bool binary)
+    {
+        // 32,768 floats (128 KB, JSON or binary) live in pooled buffers that the next request reuses: the cache must keep
+        // its own copy of a request's inputs, or a later request would overwrite what an entry is compared against.
+        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--cache", "true", "--max-queue-delay-ms", "0");
+        static float[] Values(int seed) => Enumerable.Range(0, 32_768).Select(k => (float)((seed * 100_000) + k)).ToArray();
+
+        foreach (var seed in new[] { 1, 2, 1, 3, 2, 1 })
+        {
+            var result = await server.Client.InferAsync("m", [OipTensor.FromSingle("x", [1, 32_768], Values(seed))], new OipInferOptions { Binary = binary });
+            Assert.True(result.IsSuccess, result.Error);
+            Assert.Equal(Values(seed).Select(v => v * 2), result.Output("y").AsSingles());
+        }
+
+        var metrics = await server.MetricsAsync();
+        Assert.Equal(3, TestServer.MetricValue(metrics, "inference_cache_hits_total{model=\"m\"}"));
+        Assert.Equal(3, TestServer.MetricValue(metrics, "inference_cache_misses_total{model=\"m\"}"));
+    }
+
+    [Fact]
+    public void Should_StillFindAnEntry_When_TheMemoryItsRequestCameInIsOverwritten()
+    {
+        var received = new byte[4096];
+        Random.Shared.NextBytes(received);
+        var original = received.ToArray();
+        InferTensor Input(byte[] data) => new() { Name = "x", DataType = TensorDataType.UInt8, Shape = [data.Length], Data = data };
+        var cache = new ResponseCache(maxBytes: 1 << 20, ttl: null, TimeProvider.System);
+
+        cache.Add(ResponseCache.Key("m", "1", [Input(received)], ["*"]), [Tensor("y", 10)]);
+        Array.Clear(received); // the request is done and its pooled buffer serves the next one
+
+        Assert.True(cache.TryGet(ResponseCache.Key("m", "1", [Input(original)], ["*"]), out _));
+        Assert.False(cache.TryGet(ResponseCache.Key("m", "1", [Input(received)], ["*"]), out _));
+    }
+
     private static InferTensor Tensor(string name, int bytes) =>
         new() { Name = name, DataType = TensorDataType.UInt8, Shape = [bytes], Data = new byte[bytes] };
 

@@ -59,12 +59,12 @@ internal static class FlatNumberArray
     /// the thread pool: for a request that finds the engine idle, a JSON image decodes in about half the time on two
     /// cores. Each range's element count comes from counting its commas first, so each knows where its values go.
     /// </summary>
-    public static unsafe bool TryParseInParallel(ReadOnlySpan<byte> array, TensorDataType type, int count, byte[] destination, int parts)
+    public static unsafe bool TryParseInParallel(ReadOnlySpan<byte> array, TensorDataType type, int count, Memory<byte> destination, int parts)
     {
         parts = Math.Min(parts, count / MinElementsPerPart);
         if (parts <= 1 || !IsCandidate(array, type, count))
         {
-            return TryParse(array, type, count, destination);
+            return TryParse(array, type, count, destination.Span);
         }
 
         // Range k runs from starts[k] to the separator at ends[k] (the closing bracket for the last range).
@@ -78,7 +78,7 @@ internal static class FlatNumberArray
             var comma = array[from..^1].IndexOf((byte)',');
             if (comma < 0)
             {
-                return TryParse(array, type, count, destination);
+                return TryParse(array, type, count, destination.Span);
             }
 
             ends[k - 1] = from + comma;
@@ -106,7 +106,7 @@ internal static class FlatNumberArray
             {
                 var whole = new ReadOnlySpan<byte>((byte*)address, length);
                 var elements = offsets[k + 1] - offsets[k];
-                parsed[k] = TryParseRange(whole, starts[k], ends[k], type, elements, destination.AsSpan(offsets[k] * size, elements * size));
+                parsed[k] = TryParseRange(whole, starts[k], ends[k], type, elements, destination.Span.Slice(offsets[k] * size, elements * size));
             });
         }
 

@@ -17,17 +17,18 @@ internal static class OipJsonReader
     /// <param name="binary">Bytes after the JSON header (binary tensor data extension); empty otherwise. Copied.</param>
     /// <param name="allowNonFinite">Accept NaN and infinities in floating-point data.</param>
     public static InferenceRequest Parse(ReadOnlySpan<byte> json, ReadOnlySpan<byte> binary, bool allowNonFinite) =>
-        Parse(json, binary, default, owned: false, allowNonFinite, parallelism: 1);
+        Parse(json, binary, default, owned: false, allowNonFinite, parallelism: 1, buffers: null);
 
     /// <summary>
     /// As <see cref="Parse(ReadOnlySpan{byte}, ReadOnlySpan{byte}, bool)"/>, where the binary part belongs to this request
     /// and nothing writes it again: its tensors then reference it instead of copying it. Large flat arrays of JSON data
-    /// are split across up to <paramref name="parallelism"/> threads.
+    /// are split across up to <paramref name="parallelism"/> threads. Large decoded JSON data goes into
+    /// <paramref name="buffers"/> when given (the caller then keeps them until nothing reads the request).
     /// </summary>
-    public static InferenceRequest ParseOwningBinary(ReadOnlySpan<byte> json, ReadOnlyMemory<byte> binary, bool allowNonFinite, int parallelism = 1) =>
-        Parse(json, binary.Span, binary, owned: true, allowNonFinite, parallelism);
+    public static InferenceRequest ParseOwningBinary(ReadOnlySpan<byte> json, ReadOnlyMemory<byte> binary, bool allowNonFinite, int parallelism = 1, RequestBuffers? buffers = null) =>
+        Parse(json, binary.Span, binary, owned: true, allowNonFinite, parallelism, buffers);
 
-    private static InferenceRequest Parse(ReadOnlySpan<byte> json, ReadOnlySpan<byte> binary, ReadOnlyMemory<byte> ownedBinary, bool owned, bool allowNonFinite, int parallelism)
+    private static InferenceRequest Parse(ReadOnlySpan<byte> json, ReadOnlySpan<byte> binary, ReadOnlyMemory<byte> ownedBinary, bool owned, bool allowNonFinite, int parallelism, RequestBuffers? buffers)
     {
         string? id = null;
         var binaryOutputs = false;
@@ -95,9 +96,6 @@ internal static class OipJsonReader
         }
 
         var tensors = new InferTensor[inputs.Count];
-        // Referenced only if every binary input can be: one copied input would leave its bytes in an array that the
-        // referenced ones keep alive, memory that the cache's byte budget counts for nobody.
-        owned = owned && ReferencesEveryBinaryInput(inputs, ownedBinary);
         var offset = 0;
         for (var i = 0; i < inputs.Count; i++)
         {
@@ -118,7 +116,7 @@ internal static class OipJsonReader
             }
             else
             {
-                tensors[i] = ReadData(json[header.DataStart..header.DataEnd], header, allowNonFinite, parallelism);
+                tensors[i] = ReadData(json[header.DataStart..header.DataEnd], header, allowNonFinite, parallelism, buffers);
             }
         }
 
@@ -135,29 +133,6 @@ internal static class OipJsonReader
             Outputs = outputs,
             BinaryOutputsByDefault = binaryOutputs,
         };
-    }
-
-    /// <summary>Whether every binary input is numeric and starts aligned in the array that holds it (the same test the codec applies).</summary>
-    private static bool ReferencesEveryBinaryInput(List<InputHeader> inputs, ReadOnlyMemory<byte> binary)
-    {
-        var offset = 0;
-        foreach (var input in inputs)
-        {
-            if (input.BinarySize is not { } size)
-            {
-                continue;
-            }
-
-            if (input.DataType == TensorDataType.Bytes || size > binary.Length - offset
-                || !TensorCodec.IsElementAligned(binary[offset..], input.DataType.ElementSize()))
-            {
-                return false; // a size beyond the data is then reported by the decoding loop
-            }
-
-            offset += (int)size;
-        }
-
-        return true;
     }
 
     private static void Expect(ref Utf8JsonReader reader, JsonTokenType type, string message)
@@ -335,12 +310,13 @@ internal static class OipJsonReader
         return new InputHeader(name, type, checkedShape, binarySize, dataStart, dataEnd);
     }
 
-    private static InferTensor ReadData(ReadOnlySpan<byte> data, InputHeader header, bool allowNonFinite, int parallelism)
+    private static InferTensor ReadData(ReadOnlySpan<byte> data, InputHeader header, bool allowNonFinite, int parallelism, RequestBuffers? buffers)
     {
         var elements = Shapes.Product(header.Shape);
+        Memory<byte> values = default;
         if (elements <= data.Length && header.DataType is not (TensorDataType.Bytes or TensorDataType.Bool))
         {
-            var values = GC.AllocateUninitializedArray<byte>(checked((int)elements * header.DataType.ElementSize()));
+            values = Allocate(checked((int)elements * header.DataType.ElementSize()), buffers);
             if (FlatNumberArray.TryParseInParallel(data, header.DataType, (int)elements, values, parallelism))
             {
                 return new InferTensor { Name = header.Name, DataType = header.DataType, Shape = header.Shape, Data = values };
@@ -349,7 +325,8 @@ internal static class OipJsonReader
 
         try
         {
-            return ReadElements(data, header, allowNonFinite);
+            // The general path writes every element it accepts, so memory the fast path declined is reused.
+            return ReadElements(data, header, allowNonFinite, values, buffers);
         }
         catch (JsonException ex)
         {
@@ -358,7 +335,10 @@ internal static class OipJsonReader
         }
     }
 
-    private static InferTensor ReadElements(ReadOnlySpan<byte> data, InputHeader header, bool allowNonFinite)
+    private static Memory<byte> Allocate(int length, RequestBuffers? buffers) =>
+        buffers?.Rent(length) ?? GC.AllocateUninitializedArray<byte>(length);
+
+    private static InferTensor ReadElements(ReadOnlySpan<byte> data, InputHeader header, bool allowNonFinite, Memory<byte> values, RequestBuffers? buffers)
     {
         var reader = new Utf8JsonReader(data, ReaderOptions);
         reader.Read();
@@ -371,7 +351,12 @@ internal static class OipJsonReader
                 $"input '{header.Name}': field 'data' has fewer elements than the {count} that field 'shape' {Shapes.Format(header.Shape)} requires");
         }
 
-        var sink = new ElementSink(header, (int)count, allowNonFinite);
+        if (header.DataType != TensorDataType.Bytes && values.IsEmpty)
+        {
+            values = Allocate((int)count * header.DataType.ElementSize(), buffers);
+        }
+
+        var sink = new ElementSink(header, (int)count, allowNonFinite, values);
         if (!reader.Read() || reader.TokenType == JsonTokenType.EndArray)
         {
             throw InferenceException.BadRequest($"input '{header.Name}': field 'data' is empty but field 'shape' {Shapes.Format(header.Shape)} requires {count} elements");
@@ -446,10 +431,14 @@ internal static class OipJsonReader
 
     private sealed record InputHeader(string Name, TensorDataType DataType, long[] Shape, long? BinarySize, int DataStart, int DataEnd);
 
-    /// <summary>Collects elements into the tensor's storage, checking each against the datatype.</summary>
-    private ref struct ElementSink(InputHeader header, int count, bool allowNonFinite)
+    /// <summary>
+    /// Collects elements into the tensor's storage (<paramref name="memory"/>, count x element size bytes; empty for
+    /// BYTES), checking each against the datatype.
+    /// </summary>
+    private ref struct ElementSink(InputHeader header, int count, bool allowNonFinite, Memory<byte> memory)
     {
-        private readonly byte[] data = header.DataType == TensorDataType.Bytes ? [] : new byte[count * header.DataType.ElementSize()];
+        private readonly Memory<byte> storage = memory;
+        private readonly Span<byte> data = memory.Span;
         private readonly byte[][]? strings = header.DataType == TensorDataType.Bytes ? new byte[count][] : null;
         private int index;
 
@@ -463,7 +452,7 @@ internal static class OipJsonReader
 
             var type = header.DataType;
             var size = type.ElementSize();
-            var target = data.AsSpan(index * size);
+            var target = data[(index * size)..];
             switch (type)
             {
                 case TensorDataType.Bytes:
@@ -593,7 +582,7 @@ internal static class OipJsonReader
                     $"input '{header.Name}': field 'data' has {index} elements but field 'shape' {Shapes.Format(header.Shape)} requires {count}");
             }
 
-            return new InferTensor { Name = header.Name, DataType = header.DataType, Shape = header.Shape, Data = data, Strings = strings };
+            return new InferTensor { Name = header.Name, DataType = header.DataType, Shape = header.Shape, Data = storage, Strings = strings };
         }
     }
 }

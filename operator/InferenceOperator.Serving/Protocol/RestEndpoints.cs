@@ -101,11 +101,13 @@ internal static class RestEndpoints
         var label = string.Equals(model, engine.ModelName, StringComparison.Ordinal) ? engine.ModelName : "_unknown";
         var code = 200;
         using var inflight = metrics.TrackInflight(label);
+        // Returned when the response is written: by then the engine no longer reads the request's tensors.
+        using var buffers = new RequestBuffers();
         try
         {
             engine.Resolve(model, version);
             InferenceRequest request;
-            using (var body = await ReadBodyAsync(context, options.MaxRequestBodyBytes).ConfigureAwait(false))
+            using (var body = await ReadBodyAsync(context, options.MaxRequestBodyBytes, buffers).ConfigureAwait(false))
             {
                 var decoder = services.GetRequiredService<BackgroundDecoder>();
                 // Only the JSON part is costly to decode; binary tensor data is referenced where it was received.
@@ -113,8 +115,8 @@ internal static class RestEndpoints
                 // JSON tensor across the CPUs inference is not using.
                 var busy = engine.IsBusy;
                 request = busy && decoder.Handles(body.JsonLength)
-                    ? await decoder.DecodeAsync(() => Parse(body, options.AllowNonFinite, parallelism: 1)).ConfigureAwait(false)
-                    : Parse(body, options.AllowNonFinite, busy ? 1 : decoder.Threads);
+                    ? await decoder.DecodeAsync(() => Parse(body, options.AllowNonFinite, parallelism: 1, buffers)).ConfigureAwait(false)
+                    : Parse(body, options.AllowNonFinite, busy ? 1 : decoder.Threads, buffers);
             }
 
             var response = await engine.InferAsync(request, ReadTimeout(context), context.RequestAborted).ConfigureAwait(false);
@@ -162,11 +164,11 @@ internal static class RestEndpoints
     }
 
     /// <summary>
-    /// Parses a request: what it takes from the JSON part is copied (that buffer goes back to the pool), while tensors sent as
-    /// binary data reference the array they were received into.
+    /// Parses a request: what it takes from the JSON part is decoded into <paramref name="buffers"/> (the JSON buffer goes
+    /// back to the pool), while tensors sent as binary data reference the array they were received into.
     /// </summary>
-    private static InferenceRequest Parse(RequestBody body, bool allowNonFinite, int parallelism) =>
-        OipJsonReader.ParseOwningBinary(body.Json, body.Binary, allowNonFinite, parallelism);
+    private static InferenceRequest Parse(RequestBody body, bool allowNonFinite, int parallelism, RequestBuffers buffers) =>
+        OipJsonReader.ParseOwningBinary(body.Json, body.Binary, allowNonFinite, parallelism, buffers);
 
     private static TimeSpan? ReadTimeout(HttpContext context)
     {
@@ -180,7 +182,7 @@ internal static class RestEndpoints
             : throw InferenceException.BadRequest($"header {TimeoutHeader} '{value}' must be a non-negative number of milliseconds");
     }
 
-    private static async Task<RequestBody> ReadBodyAsync(HttpContext context, long limit)
+    private static async Task<RequestBody> ReadBodyAsync(HttpContext context, long limit, RequestBuffers buffers)
     {
         var declared = context.Request.ContentLength;
         if (declared > limit)
@@ -203,10 +205,11 @@ internal static class RestEndpoints
         if (declared is { } length)
         {
             // The JSON part is rented: it is garbage once parsed, and a JSON image is 1.3 MB. Binary tensor data is read
-            // straight into the array its tensors will use, which saves copying an image (0.6 MB) a second time.
+            // straight into the memory its tensors will use (the request's own buffers), which saves copying an image
+            // (0.6 MB) a second time.
             var jsonLength = JsonLength(context, (int)length);
             var buffer = ArrayPool<byte>.Shared.Rent(jsonLength);
-            var body = new RequestBody(buffer, jsonLength, GC.AllocateUninitializedArray<byte>((int)length - jsonLength));
+            var body = new RequestBody(buffer, jsonLength, buffers.Rent((int)length - jsonLength));
             try
             {
                 await context.Request.Body.ReadExactlyAsync(buffer.AsMemory(0, jsonLength), context.RequestAborted).ConfigureAwait(false);
@@ -318,7 +321,7 @@ internal static class RestEndpoints
 
 /// <summary>
 /// A request body: its JSON part (in a pooled buffer when the body's length was declared) and its binary tensor data
-/// (in an array of its own, which the request's tensors may keep).
+/// (in the request's buffers, which its tensors may reference until the request is done).
 /// </summary>
 internal readonly record struct RequestBody(byte[] JsonBuffer, int JsonLength, ReadOnlyMemory<byte> Binary, bool Rented = true) : IDisposable
 {

@@ -43,7 +43,7 @@ internal static class TensorCodec
     }
 
     /// <summary>Whether the bytes start at a multiple of the element size from the start of their array (arrays are 8-byte aligned).</summary>
-    public static bool IsElementAligned(ReadOnlyMemory<byte> raw, int elementSize) =>
+    private static bool IsElementAligned(ReadOnlyMemory<byte> raw, int elementSize) =>
         MemoryMarshal.TryGetArray(raw, out var segment) && segment.Offset % elementSize == 0;
 
     private static void CheckRawLength(string name, TensorDataType type, long[] shape, long count, int length, string field)

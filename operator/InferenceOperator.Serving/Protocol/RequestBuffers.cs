@@ -1,0 +1,49 @@
+using System.Buffers;
+
+namespace InferenceOperator.Serving.Protocol;
+
+/// <summary>
+/// The large arrays one request's tensors live in (its binary tensor data, its decoded JSON data), rented from a pool
+/// and returned when the request is done. An image request needs ~1.2 MB of them: allocated fresh, at 30 requests/s
+/// they cost a gen1 collection every few requests, each copying every in-flight request's tensors (2-6% of the
+/// server's wall time at concurrency 32, measured). Disposed only once nothing reads the tensors any more: the engine
+/// has finished with the request and the response cache keeps copies of its own.
+/// </summary>
+internal sealed class RequestBuffers(ArrayPool<byte> pool) : IDisposable
+{
+    /// <summary>Smaller arrays are cheap for the garbage collector and are allocated as usual.</summary>
+    public const int MinPooledBytes = 64 * 1024;
+
+    private readonly List<byte[]> rented = [];
+
+    public RequestBuffers()
+        : this(ArrayPool<byte>.Shared)
+    {
+    }
+
+    /// <summary>Bytes held in pooled arrays (their full length: a pool rounds sizes up).</summary>
+    public long PooledBytes => rented.Sum(a => (long)a.Length);
+
+    /// <summary>Uninitialised memory of exactly <paramref name="length"/> bytes, starting at offset 0 of its array.</summary>
+    public Memory<byte> Rent(int length)
+    {
+        if (length < MinPooledBytes)
+        {
+            return GC.AllocateUninitializedArray<byte>(length);
+        }
+
+        var array = pool.Rent(length);
+        rented.Add(array);
+        return array.AsMemory(0, length);
+    }
+
+    public void Dispose()
+    {
+        foreach (var array in rented)
+        {
+            pool.Return(array);
+        }
+
+        rented.Clear();
+    }
+}
