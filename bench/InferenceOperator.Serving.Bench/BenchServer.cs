@@ -70,6 +70,8 @@ internal sealed class BenchServer : IAsyncDisposable
         var inProcess = new List<double>();
         var served = new List<double>();
         var differences = new List<double>();
+        var parts = new List<(double Transport, double Handler, double Engine)>();
+        var (handlerBefore, engineBefore) = await HandlerAndEngineSecondsAsync();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; clock.Elapsed < duration || i < 10; i++)
         {
@@ -86,6 +88,11 @@ internal sealed class BenchServer : IAsyncDisposable
             }
 
             var remote = (clock.Elapsed - start).TotalMilliseconds;
+            // Outside the timed request: where its time went, from the server's own histograms.
+            var (handlerAfter, engineAfter) = await HandlerAndEngineSecondsAsync();
+            var handlerMs = (handlerAfter - handlerBefore) * 1000;
+            var engineMs = (engineAfter - engineBefore) * 1000;
+            (handlerBefore, engineBefore) = (handlerAfter, engineAfter);
             if (i % 2 == 0)
             {
                 local = runner.Measure(1, TimeSpan.Zero, minRuns: 1).Latencies[0] * 1000;
@@ -97,10 +104,12 @@ internal sealed class BenchServer : IAsyncDisposable
                 served.Add(remote);
                 inProcess.Add(local);
                 differences.Add(remote - local);
+                parts.Add((remote - handlerMs, handlerMs - engineMs, engineMs - local));
             }
         }
 
-        return new PairedLatency(ServingComparison.Median(served), ServingComparison.Median(inProcess), ServingComparison.Median(differences), served.Count);
+        return new PairedLatency(ServingComparison.Median(served), ServingComparison.Median(inProcess), ServingComparison.Median(differences), served.Count,
+            ServingComparison.Median(parts.Select(p => p.Transport)), ServingComparison.Median(parts.Select(p => p.Handler)), ServingComparison.Median(parts.Select(p => p.Engine)));
     }
 
     /// <summary>The engine's own counters: where a server falls short of the in-process limit (idle gaps, small batches, slower runs).</summary>
@@ -118,6 +127,22 @@ internal sealed class BenchServer : IAsyncDisposable
         {
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Bytes of the server's answer to <paramref name="request"/>.</summary>
+    public async Task<int> ResponseBytesAsync(OipEncodedRequest request)
+    {
+        using var client = new OipClient(url);
+        using var response = await client.SendRawAsync("m", request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadAsByteArrayAsync()).Length;
+    }
+
+    /// <summary>Total seconds requests spent in the REST handler, and in engine runs (input copy, run, output copy).</summary>
+    private async Task<(double Handler, double Engine)> HandlerAndEngineSecondsAsync()
+    {
+        var text = await http.GetStringAsync(new Uri(url, "metrics"));
+        return (Read(text, "inference_request_duration_seconds_sum{model=\"m\"}"), Read(text, "inference_compute_duration_seconds_sum{model=\"m\"}"));
     }
 
     /// <summary>Sum and count of inference_request_duration_seconds: the server's own time per request.</summary>
@@ -149,14 +174,19 @@ internal sealed record ServerLevel(LoadLevelResult Load, double BusyFraction, do
     public double MillisecondsPerBatch => Batches == 0 ? 0 : ComputeSeconds / Batches * 1000;
 }
 
-/// <summary>Medians of alternating server requests and in-process runs at concurrency 1, and of their paired differences.</summary>
-internal sealed record PairedLatency(double ServerP50Ms, double InProcessP50Ms, double AddedMs, int Pairs)
+/// <summary>
+/// Medians of alternating server requests and in-process runs at concurrency 1, of their paired differences, and of
+/// where each difference went: outside the server's handler (HTTP and loopback transfer, the client), in the handler
+/// outside the engine (body read, decoding, validation, response writing), and the engine's run against the in-process one.
+/// </summary>
+internal sealed record PairedLatency(double ServerP50Ms, double InProcessP50Ms, double AddedMs, int Pairs, double TransportMs, double HandlerMs, double EngineMs)
 {
     /// <summary>The added latency as printed: rounded first, so a difference of -0.001 ms reads +0.00, not a signed zero.</summary>
     public string Added => (Math.Round(AddedMs, 2) + 0.0).ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + " ms";
 
     public override string ToString() =>
-        $"p50 {ServerP50Ms:F2} ms vs in-process batch 1 p50 {InProcessP50Ms:F2} ms; median of {Pairs} paired differences {Added}";
+        $"p50 {ServerP50Ms:F2} ms vs in-process batch 1 p50 {InProcessP50Ms:F2} ms; median of {Pairs} paired differences {Added}"
+        + $" (medians of its parts: outside the handler {TransportMs:F2} ms, handler outside the engine {HandlerMs:F2} ms, engine run {EngineMs:+0.00;-0.00} ms)";
 }
 
 /// <summary>

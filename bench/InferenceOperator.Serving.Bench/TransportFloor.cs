@@ -1,0 +1,112 @@
+using System.Buffers;
+using InferenceOperator.Serving.Client;
+using InferenceOperator.Serving.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace InferenceOperator.Serving.Bench;
+
+/// <summary>
+/// What HTTP alone costs a request at concurrency 1: an endpoint at the server's infer path, on Kestrel with the
+/// server's receive blocks, that reads the body into a pooled buffer and answers with as many bytes as the server does,
+/// running no model. Measured in the same alternating pairs as the server, it is the part of the added latency that
+/// no server on this machine and this client could avoid.
+/// </summary>
+internal sealed class TransportFloor : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly Reply reply;
+
+    private TransportFloor(WebApplication app, Reply reply, Uri url)
+    {
+        this.app = app;
+        this.reply = reply;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    public static async Task<TransportFloor> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
+        var app = builder.Build();
+        var reply = new Reply();
+        app.MapPost("/v2/models/{model}/infer", async (HttpContext context) =>
+        {
+            var length = (int)(context.Request.ContentLength ?? 0);
+            var body = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            try
+            {
+                await context.Request.Body.ReadExactlyAsync(body.AsMemory(0, length), context.RequestAborted);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(body);
+            }
+
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = reply.Bytes.Length;
+            await context.Response.Body.WriteAsync(reply.Bytes, context.RequestAborted);
+        });
+        await app.StartAsync();
+        return new TransportFloor(app, reply, new Uri(app.Urls.First() + "/"));
+    }
+
+    /// <summary>
+    /// Median time of a request with <paramref name="request"/>'s body and a <paramref name="responseBytes"/> answer,
+    /// alternating with in-process batch-1 runs in the server pairs' ABBA order, so the machine is in the same state
+    /// (caches cold, idle threads asleep). Nothing runs a model here: the request's whole time is added latency.
+    /// </summary>
+    public async Task<double> PairedAsync(InProcessRunner runner, OipEncodedRequest request, int responseBytes, TimeSpan duration)
+    {
+        reply.Bytes = new byte[responseBytes];
+        using var client = new OipClient(Url);
+        var times = new List<double>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; clock.Elapsed < duration || i < 10; i++)
+        {
+            if (i % 2 == 1)
+            {
+                runner.Measure(1, TimeSpan.Zero, minRuns: 1);
+            }
+
+            var start = clock.Elapsed;
+            using (var response = await client.SendRawAsync("m", request))
+            {
+                response.EnsureSuccessStatusCode();
+            }
+
+            var elapsed = (clock.Elapsed - start).TotalMilliseconds;
+            if (i % 2 == 0)
+            {
+                runner.Measure(1, TimeSpan.Zero, minRuns: 1);
+            }
+
+            if (i >= 4)
+            {
+                times.Add(elapsed); // the first requests warm the connection and the path
+            }
+        }
+
+        return ServingComparison.Median(times);
+    }
+
+    /// <summary>The answer's bytes, set before each measurement (one measurement at a time).</summary>
+    private sealed class Reply
+    {
+        public byte[] Bytes { get; set; } = [];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
