@@ -13,8 +13,10 @@ internal sealed class InferTensor
     public required long[] Shape { get; init; }
 
     /// <summary>
-    /// Numeric data, ElementCount x element size bytes (empty for BYTES). Never written after construction, so it may be
-    /// a slice of the received request body: binary tensor data then reaches ONNX Runtime without another copy.
+    /// Numeric data, ElementCount x element size bytes (empty for BYTES). Never written while the tensor is in use, so it
+    /// may be a slice of the received request body: binary tensor data then reaches ONNX Runtime without another copy.
+    /// A request's tensors may live in its pooled buffers, reused once it is done: whatever outlives the request (a
+    /// cache entry) keeps a copy.
     /// </summary>
     public ReadOnlyMemory<byte> Data { get; init; }
 

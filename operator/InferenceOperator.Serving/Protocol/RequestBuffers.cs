@@ -21,9 +21,6 @@ internal sealed class RequestBuffers(ArrayPool<byte> pool) : IDisposable
     {
     }
 
-    /// <summary>Bytes held in pooled arrays (their full length: a pool rounds sizes up).</summary>
-    public long PooledBytes => rented.Sum(a => (long)a.Length);
-
     /// <summary>Uninitialised memory of exactly <paramref name="length"/> bytes, starting at offset 0 of its array.</summary>
     public Memory<byte> Rent(int length)
     {
@@ -37,6 +34,7 @@ internal sealed class RequestBuffers(ArrayPool<byte> pool) : IDisposable
         return array.AsMemory(0, length);
     }
 
+    /// <summary>Returns every pooled array once: a second Dispose returns nothing (a pool handing one array to two renters would mix their data).</summary>
     public void Dispose()
     {
         foreach (var array in rented)
