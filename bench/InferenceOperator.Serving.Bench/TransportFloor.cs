@@ -13,8 +13,8 @@ namespace InferenceOperator.Serving.Bench;
 /// <summary>
 /// What HTTP alone costs a request at concurrency 1: an endpoint at the server's infer path, on Kestrel with the
 /// server's receive blocks, that reads the body into a pooled buffer and answers with as many bytes as the server does,
-/// running no model. Measured in the same alternating pairs as the server, it is the part of the added latency that
-/// no server on this machine and this client could avoid.
+/// running no model. Measured in the same alternating pairs as the server, it is the part of the added latency that HTTP
+/// takes on this machine, with this client and these Kestrel settings, before the server does any work of its own.
 /// </summary>
 internal sealed class TransportFloor : IAsyncDisposable
 {
