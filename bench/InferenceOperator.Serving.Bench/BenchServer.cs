@@ -58,58 +58,24 @@ internal sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Alternates one in-process batch-1 run with one request to the server (concurrency 1, each waiting for the other,
-    /// in ABBA order so drift within a pair cancels) for <paramref name="duration"/>; the verdict is the median of the
-    /// per-pair differences, which a busy neighbour shifts far less than separate windows.
+    /// Pairs requests to the server with in-process batch-1 runs (<see cref="AlternatingPairs"/>) for
+    /// <paramref name="duration"/>; the verdict is the median of the per-pair differences, which a busy neighbour shifts
+    /// far less than separate windows. The server's histograms, read after each request, split each difference.
     /// </summary>
-    public async Task<PairedLatency> PairedAsync(InProcessRunner runner, OipTensor[] inputs, string[] outputs, bool binary, TimeSpan duration)
+    public async Task<PairedLatency> PairedAsync(InProcessRunner runner, OipEncodedRequest request, TimeSpan duration)
     {
         await DrainAsync();
-        using var client = new OipClient(url);
-        var request = OipClient.Encode(inputs, new OipInferOptions { Binary = binary, Outputs = outputs });
-        var inProcess = new List<double>();
-        var served = new List<double>();
-        var differences = new List<double>();
-        var parts = new List<(double Transport, double Handler, double Engine)>();
-        var (handlerBefore, engineBefore) = await HandlerAndEngineSecondsAsync();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; clock.Elapsed < duration || i < 10; i++)
+        var previous = await HandlerAndEngineSecondsAsync();
+        var pairs = await AlternatingPairs.RunAsync(runner, url, request, duration, async () =>
         {
-            double local = 0;
-            if (i % 2 == 1)
-            {
-                local = runner.Measure(1, TimeSpan.Zero, minRuns: 1).Latencies[0] * 1000;
-            }
-
-            var start = clock.Elapsed;
-            using (var response = await client.SendRawAsync("m", request))
-            {
-                response.EnsureSuccessStatusCode();
-            }
-
-            var remote = (clock.Elapsed - start).TotalMilliseconds;
-            // Outside the timed request: where its time went, from the server's own histograms.
-            var (handlerAfter, engineAfter) = await HandlerAndEngineSecondsAsync();
-            var handlerMs = (handlerAfter - handlerBefore) * 1000;
-            var engineMs = (engineAfter - engineBefore) * 1000;
-            (handlerBefore, engineBefore) = (handlerAfter, engineAfter);
-            if (i % 2 == 0)
-            {
-                local = runner.Measure(1, TimeSpan.Zero, minRuns: 1).Latencies[0] * 1000;
-            }
-
-            if (i >= 4)
-            {
-                // The first requests warm the connection and the request path.
-                served.Add(remote);
-                inProcess.Add(local);
-                differences.Add(remote - local);
-                parts.Add((remote - handlerMs, handlerMs - engineMs, engineMs - local));
-            }
-        }
-
-        return new PairedLatency(ServingComparison.Median(served), ServingComparison.Median(inProcess), ServingComparison.Median(differences), served.Count,
-            ServingComparison.Median(parts.Select(p => p.Transport)), ServingComparison.Median(parts.Select(p => p.Handler)), ServingComparison.Median(parts.Select(p => p.Engine)));
+            var now = await HandlerAndEngineSecondsAsync();
+            var spent = ((now.Handler - previous.Handler) * 1000, (now.Engine - previous.Engine) * 1000);
+            previous = now;
+            return spent;
+        });
+        double Median(Func<Pair<(double HandlerMs, double EngineMs)>, double> value) => ServingComparison.Median(pairs.Select(value));
+        return new PairedLatency(Median(p => p.RequestMs), Median(p => p.InProcessMs), Median(p => p.RequestMs - p.InProcessMs), pairs.Count,
+            Median(p => p.RequestMs - p.After.HandlerMs), Median(p => p.After.HandlerMs - p.After.EngineMs), Median(p => p.After.EngineMs - p.InProcessMs));
     }
 
     /// <summary>The engine's own counters: where a server falls short of the in-process limit (idle gaps, small batches, slower runs).</summary>

@@ -74,13 +74,13 @@ internal static class ServingComparison
                     {
                         // Latency differences of a millisecond need pairs: one in-process run, then one request, alternating,
                         // so both see the machine as it is at that moment (its speed drifts by more than that within a minute).
-                        var paired = await server.PairedAsync(runner, request, outputs, binary, duration * settings.Rounds);
+                        var encoded = OipClient.Encode(request, new OipInferOptions { Binary = binary, Outputs = outputs });
+                        var paired = await server.PairedAsync(runner, encoded, duration * settings.Rounds);
                         Console.WriteLine($"server {label} {(binary ? "binary" : "JSON  ")} c= 1 paired: {paired}");
                         if (label.StartsWith("batching on", StringComparison.Ordinal))
                         {
                             // What HTTP alone costs this body on this machine, measured the same way: the part of the
                             // added latency that is not the server's doing.
-                            var encoded = OipClient.Encode(request, new OipInferOptions { Binary = binary, Outputs = outputs });
                             var floorMs = await floor.PairedAsync(runner, encoded, await server.ResponseBytesAsync(encoded), duration * settings.Rounds);
                             Console.WriteLine($"transport floor     {(binary ? "binary" : "JSON  ")} c= 1: a no-op endpoint took {floorMs:F2} ms (median) for the same body and answer size");
                             verdicts.Add(new(name, $"batching on (maxQueueDelay 0), {(binary ? "binary" : "JSON")}, c=1 p50 added over in-process batch 1 (paired)", "<= +1.00 ms",

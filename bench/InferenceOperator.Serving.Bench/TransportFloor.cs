@@ -60,42 +60,15 @@ internal sealed class TransportFloor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Median time of a request with <paramref name="request"/>'s body and a <paramref name="responseBytes"/> answer,
-    /// alternating with in-process batch-1 runs in the server pairs' ABBA order, so the machine is in the same state
-    /// (caches cold, idle threads asleep). Nothing runs a model here: the request's whole time is added latency.
+    /// Median time of a request with <paramref name="request"/>'s body and a <paramref name="responseBytes"/> answer, paired
+    /// with in-process runs as the server's requests are (<see cref="AlternatingPairs"/>). Nothing runs a model here: the
+    /// request's whole time is added latency.
     /// </summary>
     public async Task<double> PairedAsync(InProcessRunner runner, OipEncodedRequest request, int responseBytes, TimeSpan duration)
     {
         reply.Bytes = new byte[responseBytes];
-        using var client = new OipClient(Url);
-        var times = new List<double>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; clock.Elapsed < duration || i < 10; i++)
-        {
-            if (i % 2 == 1)
-            {
-                runner.Measure(1, TimeSpan.Zero, minRuns: 1);
-            }
-
-            var start = clock.Elapsed;
-            using (var response = await client.SendRawAsync("m", request))
-            {
-                response.EnsureSuccessStatusCode();
-            }
-
-            var elapsed = (clock.Elapsed - start).TotalMilliseconds;
-            if (i % 2 == 0)
-            {
-                runner.Measure(1, TimeSpan.Zero, minRuns: 1);
-            }
-
-            if (i >= 4)
-            {
-                times.Add(elapsed); // the first requests warm the connection and the path
-            }
-        }
-
-        return ServingComparison.Median(times);
+        var pairs = await AlternatingPairs.RunAsync(runner, Url, request, duration, () => Task.FromResult(0));
+        return ServingComparison.Median(pairs.Select(p => p.RequestMs));
     }
 
     /// <summary>The answer's bytes, set before each measurement (one measurement at a time).</summary>
