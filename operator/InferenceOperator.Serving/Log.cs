@@ -39,4 +39,10 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Warning, "Could not lower a decoder thread's priority to nice {Nice} (not Linux, or refused): large requests are decoded at inference's priority and may slow it")]
     public static partial void DecoderPriorityUnchanged(ILogger logger, int nice);
+
+    [LoggerMessage(13, LogLevel.Warning, "A batch of {Requests} requests for model {Model} failed: running them one at a time, so only a request that fails alone gets an error")]
+    public static partial void BatchIsolated(ILogger logger, string model, int requests);
+
+    [LoggerMessage(14, LogLevel.Error, "Model {Model} loaded but its warm-up run failed: it stays not ready")]
+    public static partial void WarmupFailed(ILogger logger, Exception exception, string model);
 }

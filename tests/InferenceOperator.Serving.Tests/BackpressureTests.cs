@@ -87,18 +87,26 @@ public sealed class BackpressureTests
     }
 
     [Fact]
-    public async Task Should_FinishAcceptedRequests_When_ShuttingDown()
+    public async Task Should_GoUnreadyFirstThenFinishAcceptedRequestsWithoutWaitingForFullBatches_When_ShuttingDown()
     {
-        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), Parking);
-        var queued = Enumerable.Range(0, 5).Select(i => server.Client.InferAsync("m", Input(i))).ToArray();
+        // Queued requests would wait a minute for a fuller batch; shutting down must run them now.
+        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--max-batch-size", "64", "--max-queue-delay-ms", "60000");
+        var readyWhenAnswered = new bool[5];
+        var queued = Enumerable.Range(0, 5).Select(async i =>
+        {
+            var result = await server.Client.InferAsync("m", Input(i));
+            readyWhenAnswered[i] = server.Engine.IsReady;
+            return result;
+        }).ToArray();
         await server.WaitUntilAsync(() => server.Engine.Scheduler!.Depth == 5, "five requests queued");
 
-        var stopping = server.StopAsync();
-        await server.WaitUntilAsync(() => !server.Engine.IsReady, "readiness false once stopping");
-        Assert.Equal("the server is shutting down", server.Engine.NotReadyReason);
-
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await server.StopAsync();
         var results = await Task.WhenAll(queued);
-        await stopping;
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"shutdown took {clock.Elapsed}: the queued requests waited for the batch delay");
+        Assert.Equal("the server is shutting down", server.Engine.NotReadyReason);
+        Assert.All(readyWhenAnswered, Assert.False); // readiness went false before any request was answered
         for (var i = 0; i < results.Length; i++)
         {
             Assert.True(results[i].IsSuccess, results[i].Error);

@@ -54,6 +54,13 @@ public sealed class BadInputTests
         yield return Json("name missing", Inputs(ids: "{\"datatype\":\"INT64\",\"shape\":[1,4],\"data\":[1,2,3,4]}"), 400, "inputs[0]: field 'name' is missing");
         yield return Json("id not a string", "{\"id\":5," + Inputs()[1..], 400, "field 'id'");
         yield return Json("unknown output", Inputs()[..^1] + ",\"outputs\":[{\"name\":\"logits\"}]}", 400, "output 'logits'");
+        // Valid against the signature, but the model cannot run on them: ONNX Runtime's reason, as a 400 for this request only.
+        yield return Json("token id outside the vocabulary", Inputs(ids: Ids(data: "[101,999999,2088,102]")), 400, "idx=999999");
+        static string Row(string value) => "[" + string.Join(",", Enumerable.Repeat(value, 600)) + "]";
+        yield return Json("sequence longer than the model's positions", Inputs(
+            ids: Ids(shape: "[1,600]", data: Row("7592")),
+            mask: "{\"name\":\"attention_mask\",\"datatype\":\"INT64\",\"shape\":[1,600],\"data\":" + Row("1") + "}",
+            types: "{\"name\":\"token_type_ids\",\"datatype\":\"INT64\",\"shape\":[1,600],\"data\":" + Row("0") + "}"), 400, "512 by 600");
         yield return Json("bad timeout header", Inputs(), 400, "Inference-Timeout-Ms", headers: new() { ["Inference-Timeout-Ms"] = "soon" });
 
         var header = Encoding.UTF8.GetBytes(Inputs(ids: "{\"name\":\"input_ids\",\"datatype\":\"INT64\",\"shape\":[1,4],\"parameters\":{\"binary_data_size\":32}}"));

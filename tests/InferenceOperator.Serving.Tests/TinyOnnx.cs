@@ -21,7 +21,8 @@ internal static class TinyOnnx
 
     public sealed record Value(string Name, int ElementType, params object[] Dims);
 
-    public sealed record Node(string OpType, string[] Inputs, string[] Outputs);
+    /// <summary>A graph node; <paramref name="Axis"/>, when set, is its integer 'axis' attribute.</summary>
+    public sealed record Node(string OpType, string[] Inputs, string[] Outputs, long? Axis = null);
 
     /// <summary>in_T [-1, 3] -> Identity -> out_T for every OIP datatype (batchable).</summary>
     public static string IdentityAllTypes(string directory)
@@ -39,6 +40,19 @@ internal static class TinyOnnx
     /// <summary>y = x + x for x FP32 [batch, n]: batchable with a variable inner dimension.</summary>
     public static string DynamicDouble(string directory) =>
         Save(directory, "dynamic-double.onnx", Model([new Value("x", Float, "batch", "n")], [new Value("y", Float, "batch", "n")], [new Node("Add", ["x", "x"], ["y"])]));
+
+    /// <summary>
+    /// y[b, 0] = x[b, index[b, 0]] (GatherElements on axis 1) for x FP32 [batch, 4]: each row picks one of its own four
+    /// values, so batching is row-wise, and an index outside 0..3 makes ONNX Runtime fail the run (INVALID_ARGUMENT).
+    /// </summary>
+    public static string PickOne(string directory) =>
+        Save(directory, "pick-one.onnx", Model([new Value("x", Float, "batch", 4L), new Value("index", Int64, "batch", 1L)], [new Value("y", Float, "batch", 1L)],
+            [new Node("GatherElements", ["x", "index"], ["y"], Axis: 1)]));
+
+    /// <summary>As <see cref="PickOne"/> with x declared [batch, 0]: loads, but no run can succeed, the warm-up's included.</summary>
+    public static string PickFromNothing(string directory) =>
+        Save(directory, "pick-from-nothing.onnx", Model([new Value("x", Float, "batch", 0L), new Value("index", Int64, "batch", 1L)], [new Value("y", Float, "batch", 1L)],
+            [new Node("GatherElements", ["x", "index"], ["y"], Axis: 1)]));
 
     private static string Save(string directory, string name, byte[] model)
     {
@@ -66,6 +80,15 @@ internal static class TinyOnnx
 
             n.String(3, node.OpType + "_" + node.Outputs[0]);
             n.String(4, node.OpType);
+            if (node.Axis is { } axis)
+            {
+                var attribute = new Proto();
+                attribute.String(1, "axis");
+                attribute.Varint(3, unchecked((ulong)axis)); // i
+                attribute.Varint(20, 2); // type INT
+                n.Message(5, attribute);
+            }
+
             graph.Message(1, n);
         }
 

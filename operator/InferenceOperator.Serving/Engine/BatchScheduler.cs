@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
 
 namespace InferenceOperator.Serving.Engine;
 
@@ -12,7 +13,8 @@ internal sealed record SchedulerSettings(int MaxBatchSize, TimeSpan MaxQueueDela
 /// call, and the outputs are split back by each request's rows. Requests of different groups are never mixed.
 /// A request whose deadline passes (or whose caller goes away) while queued is removed and never runs. With no queue
 /// delay (or no batching), a request that finds the model idle and the queue empty runs on its caller's thread; the
-/// model still runs one call at a time.
+/// model still runs one call at a time. A batch that fails is run again one request at a time, so a request the model
+/// cannot run fails alone and the others in its batch are answered.
 /// </summary>
 internal sealed class BatchScheduler : IDisposable
 {
@@ -29,7 +31,8 @@ internal sealed class BatchScheduler : IDisposable
     private readonly bool batching;
     private readonly bool runsInline;
     private readonly byte[][] batchInputs; // per model input: what batches are concatenated into (see Concatenate)
-    private bool stopping;
+    private bool draining; // shutting down: run what is queued without waiting for batches to fill
+    private bool disposed;
     private bool modelBusy; // a batch or an inline run holds the model (guarded by gate)
 
     /// <summary>Largest concatenated input kept for the next batch; larger batches get an array of their own.</summary>
@@ -89,9 +92,9 @@ internal sealed class BatchScheduler : IDisposable
         var item = new WorkItem(inputs, outputNames, rows, GroupKey(inputs), time.GetTimestamp());
         lock (gate)
         {
-            if (stopping)
+            if (disposed)
             {
-                throw new InferenceException(ErrorKind.Unavailable, "the server is shutting down and accepts no new requests");
+                throw new InferenceException(ErrorKind.Unavailable, "the server has stopped and accepts no new requests");
             }
 
             if (runsInline && !modelBusy && queue.Count == 0)
@@ -164,26 +167,16 @@ internal sealed class BatchScheduler : IDisposable
         item.Completion.TrySetException(new InferenceException(ErrorKind.DeadlineExceeded, "the request's deadline passed while it was queued; it was not run"));
     }
 
-    /// <summary>Stops accepting; returns once every accepted request has completed (or the token fires).</summary>
-    public async Task DrainAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Shutting down: no more requests will arrive to fill a batch, so queued requests run now instead of waiting out
+    /// MaxQueueDelay. Requests still arriving (accepted before the web server stopped listening) are run as well.
+    /// </summary>
+    public void Drain()
     {
         lock (gate)
         {
-            stopping = true;
+            draining = true;
             Monitor.Pulse(gate);
-        }
-
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            lock (gate)
-            {
-                if (queue.Count == 0 && !modelBusy)
-                {
-                    return;
-                }
-            }
-
-            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -215,7 +208,7 @@ internal sealed class BatchScheduler : IDisposable
                 {
                     if (queue.Count == 0 || modelBusy)
                     {
-                        if (stopping && queue.Count == 0)
+                        if (disposed && queue.Count == 0)
                         {
                             return;
                         }
@@ -232,7 +225,7 @@ internal sealed class BatchScheduler : IDisposable
                     var oldest = queue.First!.Value;
                     var waited = time.GetElapsedTime(oldest.EnqueuedAt);
                     var remaining = settings.MaxQueueDelay - waited;
-                    if (remaining <= TimeSpan.Zero || stopping || GroupRows(oldest.GroupKey) >= settings.MaxBatchSize)
+                    if (remaining <= TimeSpan.Zero || draining || GroupRows(oldest.GroupKey) >= settings.MaxBatchSize)
                     {
                         break;
                     }
@@ -314,6 +307,21 @@ internal sealed class BatchScheduler : IDisposable
             metrics.Queued(modelName, time.GetElapsedTime(item.EnqueuedAt).TotalSeconds);
         }
 
+        if (!TryRun(batch))
+        {
+            // One request's data can make the whole run fail (a token id outside the vocabulary, a sequence longer than
+            // the model's positions): run each alone, so only the requests that fail on their own get an error.
+            Log.BatchIsolated(logger, modelName, batch.Count);
+            foreach (var item in batch)
+            {
+                TryRun([item]);
+            }
+        }
+    }
+
+    /// <summary>Runs the batch and completes its requests; false when a batch of several failed and nothing was completed.</summary>
+    private bool TryRun(List<WorkItem> batch)
+    {
         var outputNames = batch.Count == 1 ? batch[0].OutputNames : batch.SelectMany(b => b.OutputNames).Distinct(StringComparer.Ordinal).ToArray();
         var rows = batch.Sum(b => b.Rows);
         var started = Stopwatch.GetTimestamp();
@@ -330,21 +338,55 @@ internal sealed class BatchScheduler : IDisposable
             {
                 Split(batch, outputNames, outputs, rows);
             }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && batch.Count > 1)
+        {
+            Log.ExecutionFailed(logger, ex, modelName, batch.Count, rows);
+            return false;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Log.ExecutionFailed(logger, ex, modelName, batch.Count, rows);
-            var error = ex as InferenceException ?? new InferenceException(ErrorKind.Internal, $"model execution failed: {ex.Message}", ex);
-            foreach (var item in batch)
+            var error = RunFailure(ex, batch[0].Inputs);
+            if (error.Kind == ErrorKind.Internal)
             {
-                item.Completion.TrySetException(error);
+                Log.ExecutionFailed(logger, ex, modelName, batch.Count, rows);
             }
+
+            batch[0].Completion.TrySetException(error);
+            return true;
         }
         finally
         {
             busy.End();
             metrics.Executed(modelName, rows, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
+    }
+
+    /// <summary>
+    /// What a request that failed on its own is told. Its inputs matched the model's signature and the model ran its
+    /// warm-up, so an ONNX Runtime status of INVALID_ARGUMENT or FAIL (an index out of range, a shape a node cannot
+    /// broadcast) comes from this request's data: a 400 with ONNX Runtime's reason. Anything else is the server's 500.
+    /// </summary>
+    internal static InferenceException RunFailure(Exception exception, InferTensor[] inputs)
+    {
+        if (exception is InferenceException known)
+        {
+            return known;
+        }
+
+        var message = exception.Message;
+        if (exception is OnnxRuntimeException && (message.StartsWith("[ErrorCode:InvalidArgument]", StringComparison.Ordinal)
+            || message.StartsWith("[ErrorCode:Fail]", StringComparison.Ordinal)))
+        {
+            var reason = message[(message.IndexOf(']', StringComparison.Ordinal) + 1)..].Trim();
+            return new InferenceException(ErrorKind.BadRequest,
+                $"the model could not run on this request's values of {string.Join(", ", inputs.Select(i => $"input '{i.Name}'"))} (fields 'shape' and 'data'); ONNX Runtime said: {reason}",
+                exception);
+        }
+
+        return new InferenceException(ErrorKind.Internal, $"model execution failed: {message}", exception);
     }
 
     /// <summary>
@@ -454,7 +496,7 @@ internal sealed class BatchScheduler : IDisposable
     {
         lock (gate)
         {
-            stopping = true;
+            disposed = true;
             foreach (var item in queue)
             {
                 item.Completion.TrySetException(new InferenceException(ErrorKind.Unavailable, "the server stopped before this request ran"));

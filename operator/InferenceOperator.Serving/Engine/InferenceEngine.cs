@@ -10,7 +10,7 @@ namespace InferenceOperator.Serving.Engine;
 /// The served model: loads it on the configured execution provider, warms it up, reports readiness (and why not),
 /// validates requests against the model's signature, answers from the cache or queues for the batcher.
 /// </summary>
-internal sealed class InferenceEngine : IHostedService, IDisposable
+internal sealed class InferenceEngine : IHostedLifecycleService, IDisposable
 {
     private readonly ServingOptions options;
     private readonly ServingMetrics metrics;
@@ -98,14 +98,15 @@ internal sealed class InferenceEngine : IHostedService, IDisposable
             metrics.Info(ModelName, ModelVersion, options.Precision, provider.Actual);
             var settings = new SchedulerSettings(options.MaxBatchSize, TimeSpan.FromMilliseconds(options.MaxQueueDelayMs), options.QueueCapacity);
             scheduler = new BatchScheduler(loaded, ModelName, settings, metrics, busy, time, logger);
-            model = loaded;
-            if (options.Warmup)
+            if (stopping)
             {
-                notReadyReason = "the model is warming up";
-                var started = Stopwatch.GetTimestamp();
-                var warm = loaded.WarmupInputs();
-                loaded.Run(warm, loaded.Outputs.Select(o => o.Name).ToArray());
-                Log.WarmedUp(logger, ModelName, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                scheduler.Drain();
+            }
+
+            model = loaded;
+            if (options.Warmup && !WarmUp(loaded))
+            {
+                return;
             }
 
             ready = true;
@@ -118,14 +119,49 @@ internal sealed class InferenceEngine : IHostedService, IDisposable
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One run on inputs of the model's declared shape (dynamic dimensions as 1) before readiness: the first run
+    /// allocates and plans, and a model that cannot run at all stays not ready instead of failing its first request.
+    /// </summary>
+    private bool WarmUp(OnnxModel loaded)
     {
-        // Readiness goes false at once; queued and in-flight requests keep running: the web server stops accepting
-        // and waits for the requests it accepted, and the batcher only stops when the container is disposed.
+        notReadyReason = "the model is warming up";
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            loaded.Run(loaded.WarmupInputs(), loaded.Outputs.Select(o => o.Name).ToArray());
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            notReadyReason = $"the warm-up run on inputs of the model's declared shapes failed: {ex.Message}";
+            Log.WarmupFailed(logger, ex, ModelName);
+            return false;
+        }
+
+        Log.WarmedUp(logger, ModelName, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return true;
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The host calls this before it stops any service, the web server included: readiness goes false at once, and
+    /// the batcher runs what is queued without waiting for fuller batches. The web server then stops accepting and
+    /// waits for the requests it accepted; the batcher keeps running them until the container is disposed.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
         stopping = true;
+        scheduler?.Drain();
         Log.Stopping(logger, ModelName, scheduler?.Depth ?? 0);
         return Task.CompletedTask;
     }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Looks up the model by name and optional version; 404 when it is not this one.</summary>
     public void Resolve(string name, string? version)
