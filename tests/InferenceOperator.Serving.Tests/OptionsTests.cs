@@ -21,6 +21,52 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void Should_NameEveryUnreadableSetting_When_ValuesCannotBeConverted()
+    {
+        var model = TinyOnnx.FixedDouble(TestServer.TempDirectory);
+        var failure = Assert.Throws<OptionsValidationException>(() => ServingHost.Build(
+            ["--model", model, "--max-batch-size", "abc", "--cache", "maybe", "--busy-watts", "lots", "--BackgroundDecode:Nice=high", "--queue-capacity", "99999999999"]));
+
+        Assert.Equal(
+            [
+                "MaxBatchSize is 'abc', which is not a whole number (up to 2147483647) (set by --max-batch-size, --MaxBatchSize=, INFERENCE_MAXBATCHSIZE or the config file).",
+                "QueueCapacity is '99999999999', which is not a whole number (up to 2147483647) (set by --queue-capacity, --QueueCapacity=, INFERENCE_QUEUECAPACITY or the config file).",
+                "Cache:Enabled is 'maybe', which is not true or false (set by --cache, --Cache:Enabled=, INFERENCE_CACHE__ENABLED or the config file).",
+                "Power:BusyWatts is 'lots', which is not a number such as 2 or 0.5 (set by --busy-watts, --Power:BusyWatts=, INFERENCE_POWER__BUSYWATTS or the config file).",
+                "BackgroundDecode:Nice is 'high', which is not a whole number (up to 2147483647) (set by --BackgroundDecode:Nice=, INFERENCE_BACKGROUNDDECODE__NICE or the config file).",
+            ],
+            failure.Failures);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--cache", "--max-batch-size", "4", "--allow-cpu-fallback" }, true, true)]
+    [InlineData(new[] { "--cache", "false", "--max-batch-size", "4" }, false, false)]
+    [InlineData(new[] { "--max-batch-size", "4", "--cache", "true", "--allow-cpu-fallback", "False" }, true, false)]
+    public void Should_ReadBooleanShortFormsAsFlags_When_NoValueFollows(string[] args, bool cache, bool fallback)
+    {
+        var model = TinyOnnx.FixedDouble(TestServer.TempDirectory);
+        using var app = (IDisposable)ServingHost.Build(["--model", model, "--http-port", "0", "--grpc-port", "0", .. args]);
+        var options = ((Microsoft.AspNetCore.Builder.WebApplication)app).Services.GetService(typeof(IOptions<ServingOptions>)) as IOptions<ServingOptions>;
+
+        Assert.Equal(cache, options!.Value.Cache.Enabled);
+        Assert.Equal(fallback, options.Value.AllowCpuFallback);
+        Assert.Equal(4, options.Value.MaxBatchSize);
+    }
+
+    [Theory]
+    [InlineData("cpu", "CPU")]
+    [InlineData("Cuda", "CUDA")]
+    [InlineData("tensorrt", "TensorRT")]
+    public void Should_AcceptProviderNamesInAnyCase(string given, string canonical)
+    {
+        var model = TinyOnnx.FixedDouble(TestServer.TempDirectory);
+        using var app = (IDisposable)ServingHost.Build(["--model", model, "--http-port", "0", "--grpc-port", "0", "--execution-provider", given]);
+        var options = ((Microsoft.AspNetCore.Builder.WebApplication)app).Services.GetService(typeof(IOptions<ServingOptions>)) as IOptions<ServingOptions>;
+
+        Assert.Equal(canonical, options!.Value.ExecutionProvider);
+    }
+
+    [Fact]
     public void Should_LayerJsonFileUnderArguments_When_ConfigFileGiven()
     {
         var model = TinyOnnx.FixedDouble(TestServer.TempDirectory);

@@ -52,12 +52,37 @@ internal static class ServingHost
         ["--config"] = "Config",
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Boolean settings whose short form may stand alone, as a flag: <c>--cache</c> means <c>--cache true</c>.</summary>
+    private static readonly string[] Flags = ["--cache", "--allow-cpu-fallback", "--background-decode"];
+
+    /// <summary>Each setting's short form, for error messages.</summary>
+    private static readonly FrozenDictionary<string, string> ShortForms =
+        SwitchMappings.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Inserts <c>true</c> after a flag that is last or followed by another option.</summary>
+    internal static string[] ExpandFlags(string[] args)
+    {
+        var expanded = new List<string>(args.Length + 2);
+        for (var i = 0; i < args.Length; i++)
+        {
+            expanded.Add(args[i]);
+            var standsAlone = i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal);
+            if (standsAlone && Flags.Contains(args[i], StringComparer.OrdinalIgnoreCase))
+            {
+                expanded.Add("true");
+            }
+        }
+
+        return [.. expanded];
+    }
+
     /// <summary>
     /// Configuration, later sources winning: optional JSON file (--config / INFERENCE_CONFIG), INFERENCE_* environment
     /// variables, command-line arguments.
     /// </summary>
     public static WebApplication Build(string[] args)
     {
+        args = ExpandFlags(args);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         var configuration = builder.Configuration;
         configuration.AddEnvironmentVariables("INFERENCE_");
@@ -75,7 +100,24 @@ internal static class ServingHost
             configuration.AddCommandLine(args, SwitchMappings);
         }
 
-        var options = configuration.Get<ServingOptions>() ?? new ServingOptions();
+        var unreadable = SettingReader.Unconvertible(configuration, typeof(ServingOptions), ShortForms).ToList();
+        if (unreadable.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(ServingOptions), typeof(ServingOptions), unreadable);
+        }
+
+        ServingOptions options;
+        try
+        {
+            options = configuration.Get<ServingOptions>() ?? new ServingOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Anything SettingReader does not foresee still ends as a named problem and exit code 2, not a crash.
+            throw new OptionsValidationException(nameof(ServingOptions), typeof(ServingOptions), [ex.Message]);
+        }
+
+        ServingOptionsValidator.Canonicalize(options);
         var failures = ServingOptionsValidator.Check(options).ToList();
         if (failures.Count > 0)
         {
@@ -111,7 +153,7 @@ internal static class ServingHost
     /// <summary>Registers options (validated on start), metrics registry, engine and gRPC.</summary>
     public static IServiceCollection AddInferenceServing(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ServingOptions>().Bind(configuration).ValidateOnStart();
+        services.AddOptions<ServingOptions>().Bind(configuration).PostConfigure(ServingOptionsValidator.Canonicalize).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ServingOptions>, ServingOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ServerEndpoints>();

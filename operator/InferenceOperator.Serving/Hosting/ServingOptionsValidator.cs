@@ -7,6 +7,10 @@ internal sealed class ServingOptionsValidator : IValidateOptions<ServingOptions>
 {
     public static readonly string[] Providers = ["CPU", "CUDA", "TensorRT", "ROCm"];
 
+    /// <summary>Spellings that differ only in case name the same provider: <c>cuda</c> is <c>CUDA</c>.</summary>
+    public static void Canonicalize(ServingOptions options) =>
+        options.ExecutionProvider = Providers.FirstOrDefault(p => string.Equals(p, options.ExecutionProvider, StringComparison.OrdinalIgnoreCase)) ?? options.ExecutionProvider;
+
     public ValidateOptionsResult Validate(string? name, ServingOptions options)
     {
         var failures = Check(options).ToList();
