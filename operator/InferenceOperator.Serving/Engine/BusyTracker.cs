@@ -35,7 +35,10 @@ internal sealed class BusyTracker(TimeProvider time, double idleWatts, double bu
         }
     }
 
-    /// <summary>Busy ratio over the last ~30 s and the joules used since the previous call.</summary>
+    /// <summary>
+    /// Busy ratio since the newest earlier sample that is at least 30 s old (since start until there is one), so a
+    /// scrape interval longer than 30 s still gets the ratio of its own interval; and the joules since the previous call.
+    /// </summary>
     public (double Ratio, double Joules) Sample()
     {
         lock (gate)
@@ -43,7 +46,7 @@ internal sealed class BusyTracker(TimeProvider time, double idleWatts, double bu
             var now = time.GetTimestamp();
             var busy = busySeconds + (runningSince >= 0 ? time.GetElapsedTime(runningSince, now).TotalSeconds : 0);
             samples.Enqueue((now, busy));
-            while (samples.Count > 1 && time.GetElapsedTime(samples.Peek().At, now) > Window)
+            while (samples.Count > 2 && time.GetElapsedTime(samples.ElementAt(1).At, now) >= Window)
             {
                 samples.Dequeue();
             }
