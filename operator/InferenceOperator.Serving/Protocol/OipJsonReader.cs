@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using InferenceOperator.Serving.Engine;
@@ -534,7 +535,12 @@ internal static class OipJsonReader
         {
             if (reader.TokenType == JsonTokenType.Number)
             {
-                return reader.TryGetDouble(out var value) ? value : throw Fail(reader, "is not a number");
+                // Not reader.TryGetDouble: its parser rounds a tie up when zeros follow it ("23922434841128994.000" gives
+                // ...996, IEEE 754 and the flat-array scanner give ...992), so nested and flat data would disagree.
+                ReadOnlySpan<byte> text = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan;
+                return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+                    ? value
+                    : throw Fail(reader, "is beyond the range of FP64");
             }
 
             if (reader.TokenType == JsonTokenType.String)
