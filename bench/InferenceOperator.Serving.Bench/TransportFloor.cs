@@ -13,7 +13,7 @@ namespace InferenceOperator.Serving.Bench;
 /// <summary>
 /// What HTTP alone costs a request at concurrency 1: an endpoint at the server's infer path, on Kestrel with the
 /// server's receive blocks, that reads the body into a pooled buffer and answers with as many bytes as the server does,
-/// running no model. Measured in the same alternating pairs as the server, it is the part of the added latency that HTTP
+/// running no model, or only the in-process runner's own run. Measured in the same alternating pairs as the server, it is the part of the added latency that HTTP
 /// takes on this machine, with this client and these Kestrel settings, before the server does any work of its own.
 /// </summary>
 internal sealed class TransportFloor : IAsyncDisposable
@@ -51,6 +51,7 @@ internal sealed class TransportFloor : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(body);
             }
 
+            reply.Run?.Invoke();
             context.Response.ContentType = "application/octet-stream";
             context.Response.ContentLength = reply.Bytes.Length;
             await context.Response.Body.WriteAsync(reply.Bytes, context.RequestAborted);
@@ -60,21 +61,27 @@ internal sealed class TransportFloor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Median time of a request with <paramref name="request"/>'s body and a <paramref name="responseBytes"/> answer, paired
-    /// with in-process runs as the server's requests are (<see cref="AlternatingPairs"/>). Nothing runs a model here: the
-    /// request's whole time is added latency.
+    /// Median latency this endpoint adds for <paramref name="request"/>'s body and a <paramref name="responseBytes"/>
+    /// answer, paired with in-process runs as the server's requests are (<see cref="AlternatingPairs"/>). With
+    /// <paramref name="modelRun"/> the endpoint runs the in-process batch-1 run between reading the body and answering,
+    /// on its request thread as the server's idle path does, and the paired in-process run is subtracted: what HTTP costs
+    /// around a model run (the client and the answer wake after the run, not straight after the request). Without it
+    /// nothing runs and the request's whole time is added latency.
     /// </summary>
-    public async Task<double> PairedAsync(InProcessRunner runner, OipEncodedRequest request, int responseBytes, TimeSpan duration)
+    public async Task<double> PairedAsync(InProcessRunner runner, OipEncodedRequest request, int responseBytes, TimeSpan duration, bool modelRun)
     {
         reply.Bytes = new byte[responseBytes];
+        reply.Run = modelRun ? () => runner.Measure(1, TimeSpan.Zero, minRuns: 1) : null;
         var pairs = await AlternatingPairs.RunAsync(runner, Url, request, duration, () => Task.FromResult(0));
-        return ServingComparison.Median(pairs.Select(p => p.RequestMs));
+        return ServingComparison.Median(pairs.Select(p => modelRun ? p.RequestMs - p.InProcessMs : p.RequestMs));
     }
 
-    /// <summary>The answer's bytes, set before each measurement (one measurement at a time).</summary>
+    /// <summary>The answer's bytes and the work before it, set before each measurement (one measurement at a time).</summary>
     private sealed class Reply
     {
         public byte[] Bytes { get; set; } = [];
+
+        public Action? Run { get; set; }
     }
 
     public async ValueTask DisposeAsync()
