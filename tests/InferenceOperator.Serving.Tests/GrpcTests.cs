@@ -122,4 +122,27 @@ public sealed class GrpcTests(MiniLmServerFixture fixture) : IClassFixture<MiniL
         Assert.Equal(StatusCode.ResourceExhausted, full.StatusCode);
         Assert.True((await parked).IsSuccess);
     }
+
+    [Fact]
+    public async Task Should_AnswerResourceExhaustedAndStayServing_When_AMessageIsOverTheBodyLimit()
+    {
+        await using var server = await TestServer.StartAsync(TinyOnnx.DynamicDouble(TestServer.TempDirectory), "--max-request-body-bytes", "4096");
+        using var channel = server.GrpcChannel();
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        ModelInferRequest Request(int elements)
+        {
+            var request = new ModelInferRequest { ModelName = "m" };
+            var input = new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32" };
+            input.Shape.AddRange([1, elements]);
+            request.Inputs.Add(input);
+            request.RawInputContents.Add(ByteString.CopyFrom(new byte[elements * 4]));
+            return request;
+        }
+
+        var tooLarge = await Assert.ThrowsAsync<RpcException>(() => client.ModelInferAsync(Request(2048)).ResponseAsync);
+        var small = await client.ModelInferAsync(Request(4));
+
+        Assert.Equal(StatusCode.ResourceExhausted, tooLarge.StatusCode);
+        Assert.Equal([1L, 4L], small.Outputs[0].Shape);
+    }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using InferenceOperator.Serving.Engine;
 using InferenceOperator.Serving.Protocol;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -179,6 +180,18 @@ internal static class ServingHost
     {
         // Created now, on a normal-priority thread: its completion thread must not inherit a decoder's nice.
         app.Services.GetRequiredService<BackgroundDecoder>();
+        app.Use((context, next) =>
+        {
+            // gRPC enforces the same limit on the message itself and answers RESOURCE_EXHAUSTED; Kestrel's body limit
+            // would cut the stream first, and the client would see only UNKNOWN.
+            if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true
+                && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = null;
+            }
+
+            return next(context);
+        });
         app.MapOpenInferenceRest();
         app.MapGrpcService<GrpcInferenceService>();
         app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>());
