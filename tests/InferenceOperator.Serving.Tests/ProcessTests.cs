@@ -25,7 +25,9 @@ public sealed class ProcessTests
         var server = Path.Combine(AppContext.BaseDirectory, "inference-server.dll");
         using var process = Process.Start(new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { server, "--model", model, "--model-name", "m", "--listen", "127.0.0.1", "--http-port", $"{http}", "--grpc-port", $"{grpc}", "--max-batch-size", "64", "--max-queue-delay-ms", "2000" },
+            ArgumentList = { server, "--model", model, "--model-name", "m", "--listen", "127.0.0.1", "--http-port", $"{http}", "--grpc-port", $"{grpc}" },
+            // Batching settings from the environment, as the operator's Deployment sets them.
+            Environment = { ["INFERENCE_MAXBATCHSIZE"] = "64", ["INFERENCE_MAXQUEUEDELAYMS"] = "2000" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
@@ -43,16 +45,15 @@ public sealed class ProcessTests
             var queued = Enumerable.Range(0, 4).Select(i => client.InferAsync("m", [OipTensor.FromSingle("x", [1, 2], [i, 1])])).ToArray();
             using (var metrics = new HttpClient())
             {
-                for (var i = 0; i < 3000; i++)
+                double? depth = 0;
+                for (var i = 0; i < 3000 && depth != 4; i++)
                 {
                     var text = await metrics.GetStringAsync(new Uri($"http://127.0.0.1:{http}/metrics"));
-                    if (TestServer.MetricValue(text, "inference_queue_depth{model=\"m\"}") == 4)
-                    {
-                        break;
-                    }
-
+                    depth = TestServer.MetricValue(text, "inference_queue_depth{model=\"m\"}");
                     await Task.Delay(10);
                 }
+
+                Assert.Equal(4, depth); // held for the 2 s queue delay read from INFERENCE_MAXQUEUEDELAYMS
             }
 
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -79,6 +80,27 @@ public sealed class ProcessTests
                 process.Kill();
             }
         }
+    }
+
+    [Fact]
+    public async Task Should_ExitWithCode2NamingTheSetting_When_AnEnvironmentValueIsNotOfItsType()
+    {
+        var model = TinyOnnx.DynamicDouble(TestServer.TempDirectory);
+        using var process = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "inference-server.dll"), "--model", model, "--http-port", "0", "--grpc-port", "0" },
+            Environment = { ["INFERENCE_MAXBATCHSIZE"] = "sixteen", ["INFERENCE_CACHE__ENABLED"] = "yes" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        var text = await errors;
+        Assert.Contains("MaxBatchSize is 'sixteen', which is not a whole number", text, StringComparison.Ordinal);
+        Assert.Contains("Cache:Enabled is 'yes', which is not true or false", text, StringComparison.Ordinal);
     }
 
     [Fact]
