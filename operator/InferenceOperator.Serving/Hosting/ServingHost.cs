@@ -183,8 +183,10 @@ internal static class ServingHost
         app.Use((context, next) =>
         {
             // gRPC enforces the same limit on the message itself and answers RESOURCE_EXHAUSTED; Kestrel's body limit
-            // would cut the stream first, and the client would see only UNKNOWN.
-            if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true
+            // would cut the stream first, and the client would see only UNKNOWN. Only on HTTP/2, the gRPC port's protocol;
+            // REST (HTTP/1.1) sets its own limit on this feature in any case.
+            if (HttpProtocol.IsHttp2(context.Request.Protocol)
+                && context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true
                 && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             {
                 limit.MaxRequestBodySize = null;
