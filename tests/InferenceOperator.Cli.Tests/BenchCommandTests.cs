@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using InferenceOperator.SampleModels;
 using InferenceOperator.Serving.Client;
 using Xunit;
@@ -26,23 +24,16 @@ public sealed class BenchCommandTests
         return (process.ExitCode, output + error.Result);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task Should_PrintALevelPerConcurrencyWithPercentiles_When_PointedAtAServer()
     {
-        var http = FreePort();
+        var http = FreePorts.Next();
         using var server = Process.Start(new ProcessStartInfo("dotnet")
         {
             ArgumentList =
             {
                 Path.Combine(AppContext.BaseDirectory, "inference-server.dll"), "--model", new SampleModelCatalog().MiniLm().ModelPath, "--model-name", "minilm",
-                "--listen", "127.0.0.1", "--http-port", $"{http}", "--grpc-port", $"{FreePort()}",
+                "--listen", "127.0.0.1", "--http-port", $"{http}", "--grpc-port", $"{FreePorts.Next()}",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

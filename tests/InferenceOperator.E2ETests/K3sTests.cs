@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using InferenceOperator.Api;
 using InferenceOperator.Hosting;
 using InferenceOperator.Kube;
+using InferenceOperator.Testing;
 using k8s;
 using k8s.Models;
 using Testcontainers.K3s;
@@ -17,33 +16,13 @@ namespace InferenceOperator.E2ETests;
 /// </summary>
 public sealed class K3sTests
 {
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "InferenceOperator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("InferenceOperator.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [SkippableFact]
     public async Task Should_ReconcileTheMiniLmExample_OnK3s()
     {
         var unavailable = await DockerEngine.UnavailableReasonAsync();
         Skip.If(unavailable is not null, unavailable);
 
-        var root = RepositoryRoot();
+        var root = RepositoryPaths.Root;
         // Kubernetes 1.26: the oldest version the operator targets, so no newer field slips in.
         await using var k3s = new K3sBuilder("rancher/k3s:v1.26.15-k3s1").Build();
         await k3s.StartAsync();
@@ -74,7 +53,7 @@ public sealed class K3sTests
         await new EntityClient<InferencePolicy>(client, "e2e").CreateAsync(policy, default);
         await new EntityClient<InferenceService>(client, "e2e").CreateAsync(service, default);
 
-        await using var app = OperatorHost.Build([$"--Operator:Kubeconfig={kubeconfig}", $"--Operator:MetricsPort={FreePort()}", $"--Operator:HealthPort={FreePort()}"]);
+        await using var app = OperatorHost.Build([$"--Operator:Kubeconfig={kubeconfig}", $"--Operator:MetricsPort={FreePorts.Next()}", $"--Operator:HealthPort={FreePorts.Next()}"]);
         await app.StartAsync();
         try
         {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using InferenceOperator.Api;
 using InferenceOperator.Api.Schema;
 using InferenceOperator.ApiMapping;
@@ -44,12 +42,5 @@ internal static class HostFixture
             current-context: test
             """);
         return path;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

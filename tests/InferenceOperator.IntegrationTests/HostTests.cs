@@ -3,6 +3,7 @@ using InferenceOperator.Api;
 using InferenceOperator.Controllers;
 using InferenceOperator.Hosting;
 using InferenceOperator.Kube;
+using InferenceOperator.Testing;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 using Xunit;
@@ -19,7 +20,7 @@ public sealed class HostTests
         using var client = KubernetesClientFactory.Create(server.ClientConfiguration());
         await HostFixture.InstallAsync(client);
         var kubeconfig = await HostFixture.KubeconfigAsync(server, "test-token");
-        var (metricsPort, healthPort) = (HostFixture.FreePort(), HostFixture.FreePort());
+        var (metricsPort, healthPort) = (FreePorts.Next(), FreePorts.Next());
         await using var app = OperatorHost.Build(
         [
             $"--Operator:Kubeconfig={kubeconfig}",

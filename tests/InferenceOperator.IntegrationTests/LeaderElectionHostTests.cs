@@ -2,6 +2,7 @@ using InferenceOperator.Api;
 using InferenceOperator.Controllers;
 using InferenceOperator.Hosting;
 using InferenceOperator.Kube;
+using InferenceOperator.Testing;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
@@ -34,8 +35,8 @@ public sealed class LeaderElectionHostTests
             var app = OperatorHost.Build(
             [
                 $"--Operator:Kubeconfig={kubeconfig}",
-                $"--Operator:MetricsPort={HostFixture.FreePort()}",
-                $"--Operator:HealthPort={HostFixture.FreePort()}",
+                $"--Operator:MetricsPort={FreePorts.Next()}",
+                $"--Operator:HealthPort={FreePorts.Next()}",
                 "--Operator:LeaderElection:Enabled=true",
                 $"--Operator:LeaderElection:Namespace={LeaseNamespace}",
                 $"--Operator:LeaderElection:LeaseName={LeaseName}",

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 using InferenceOperator.Api;
 using InferenceOperator.Kube;
 using InferenceOperator.SampleModels;
+using InferenceOperator.Testing;
 using Prometheus;
 
 namespace InferenceOperator.Monitoring.Tests;
@@ -81,16 +81,9 @@ public sealed partial class ExportedMetrics : IAsyncLifetime
     [System.Text.RegularExpressions.GeneratedRegex("(?<label>[A-Za-z_]\\w*)=\"(?:[^\"\\\\]|\\\\.)*\"")]
     private static partial System.Text.RegularExpressions.Regex SampleLabel();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static async Task<string> ScrapeEngineAsync()
     {
-        var (http, grpc) = (FreePort(), FreePort());
+        var (http, grpc) = (FreePorts.Next(), FreePorts.Next());
         var model = new SampleModelCatalog().MiniLm().ModelPath;
         var server = Path.Combine(AppContext.BaseDirectory, "inference-server.dll");
         // CUDA with CPU fallback allowed: where no GPU is present the engine runs on CPU and exports

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using InferenceOperator.Serving.Client;
+using InferenceOperator.Testing;
 using Microsoft.ML.OnnxRuntime;
 
 namespace InferenceOperator.Serving.Tests;
@@ -9,19 +8,13 @@ namespace InferenceOperator.Serving.Tests;
 /// <summary>The real executable: SIGTERM drains accepted requests, then the process exits cleanly; a real fixed-batch model.</summary>
 public sealed class ProcessTests
 {
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [Fact]
     public async Task Should_FinishQueuedRequestsThenExit_When_Sigterm()
     {
         var model = TinyOnnx.DynamicDouble(TestServer.TempDirectory);
-        var http = FreePort();
-        var grpc = FreePort();
+        var http = FreePorts.Next();
+        var grpc = FreePorts.Next();
         var server = Path.Combine(AppContext.BaseDirectory, "inference-server.dll");
         using var process = Process.Start(new ProcessStartInfo("dotnet")
         {
