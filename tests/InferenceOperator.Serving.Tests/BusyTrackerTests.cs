@@ -10,14 +10,21 @@ public sealed class BusyTrackerTests
 
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    [Fact]
-    public void Should_ChargeBusyWattsForRunsAndIdleWattsForTheRest()
+    /// <summary>A tracker that has run the model for 3 s and then idled for 1 s.</summary>
+    private BusyTracker BusyThreeSecondsThenIdleOne()
     {
         var tracker = new BusyTracker(time, IdleWatts, BusyWatts);
         tracker.Begin();
         time.Advance(TimeSpan.FromSeconds(3));
         tracker.End();
         time.Advance(TimeSpan.FromSeconds(1));
+        return tracker;
+    }
+
+    [Fact]
+    public void Should_ChargeBusyWattsForRunsAndIdleWattsForTheRest()
+    {
+        var tracker = BusyThreeSecondsThenIdleOne();
 
         var (ratio, joules) = tracker.Sample();
 
@@ -61,11 +68,7 @@ public sealed class BusyTrackerTests
     [Fact]
     public void Should_GiveTheRatioOfTheLastInterval_When_ScrapesAreFurtherApartThanTheWindow()
     {
-        var tracker = new BusyTracker(time, IdleWatts, BusyWatts);
-        tracker.Begin();
-        time.Advance(TimeSpan.FromSeconds(3));
-        tracker.End();
-        time.Advance(TimeSpan.FromSeconds(1));
+        var tracker = BusyThreeSecondsThenIdleOne();
         tracker.Sample();
 
         time.Advance(TimeSpan.FromSeconds(40)); // idle for a whole scrape interval longer than the 30 s window
