@@ -8,7 +8,8 @@ using InferenceOperator.Serving.Client;
 // concurrency 1/8/32, printed as ratios against a baseline measured in the same run — interleaved with every
 // server window, so a neighbour that loads this shared machine slows both sides alike. Usage:
 //   dotnet run -c Release --project bench/InferenceOperator.Serving.Bench -- [--duration 3] [--warmup 1] [--rounds 3]
-//       [--concurrency 1,8,32] [--seq 128] [--max-batch best|N] [--models minilm,resnet18] [--parts server,cache]
+//       [--concurrency 1,8,32] [--seq 128] [--max-batch best|N] [--queue-delay-ms planner|N] [--models minilm,resnet18]
+//       [--parts server,cache]
 var settings = BenchSettings.Parse(args);
 var catalog = new SampleModelCatalog();
 var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
@@ -65,7 +66,7 @@ foreach (var verdict in verdicts)
 return 0;
 
 /// <summary>Bench command line.</summary>
-internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, int Rounds, int[] Concurrency, int Sequence, int? MaxBatch, string[] Models, string[] Parts)
+internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, int Rounds, int[] Concurrency, int Sequence, int? MaxBatch, double? QueueDelayMs, string[] Models, string[] Parts)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -77,6 +78,7 @@ internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, int Rou
 
         double Seconds(string name, string fallback) => double.Parse(Get(name, fallback), CultureInfo.InvariantCulture);
         var maxBatch = Get("max-batch", "best");
+        var queueDelay = Get("queue-delay-ms", "planner");
         return new BenchSettings(
             TimeSpan.FromSeconds(Seconds("duration", "3")),
             TimeSpan.FromSeconds(Seconds("warmup", "1")),
@@ -84,6 +86,7 @@ internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, int Rou
             Get("concurrency", "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
             int.Parse(Get("seq", "128"), CultureInfo.InvariantCulture),
             maxBatch == "best" ? null : int.Parse(maxBatch, CultureInfo.InvariantCulture),
+            queueDelay == "planner" ? null : double.Parse(queueDelay, CultureInfo.InvariantCulture),
             Get("models", "minilm,resnet18").Split(','),
             Get("parts", "server,cache").Split(','));
     }
