@@ -38,10 +38,11 @@ internal static class ServingComparison
         var best = sweep.MaxBy(s => s.ItemsPerSecond)!;
         var maxBatch = settings.MaxBatch ?? best.Batch;
         // Under load the server is configured as the planner would deploy it for one replica at this throughput: wait up
-        // to the time a full batch takes to arrive. Concurrency 1 keeps maxQueueDelay 0, as its target says.
+        // to the time a full batch takes to arrive. Concurrency 1 keeps maxQueueDelay 0, as its target says, and so does
+        // any level with fewer clients than the batch limit.
         var loadedDelayMs = settings.QueueDelayMs ?? Math.Round((maxBatch - 1) / best.ItemsPerSecond * 1000, 1);
         Console.WriteLine($"in-process best: batch {best.Batch} ({best.ItemsPerSecond:F1} items/s); the server batches up to {maxBatch} (the profile's best, as the planner would set it)"
-            + $" and, at concurrency above 1, waits up to {loadedDelayMs:F1} ms for a full batch ({(settings.QueueDelayMs is null ? "the planner's queue delay: (batch - 1) / throughput" : "--queue-delay-ms")}); at concurrency 1, 0 ms");
+            + $" and, where the clients can fill a batch, waits up to {loadedDelayMs:F1} ms for a full one ({(settings.QueueDelayMs is null ? "the planner's queue delay: (batch - 1) / throughput" : "--queue-delay-ms")}); otherwise 0 ms");
 
         var request = workload.Inputs(1);
         string[] outputs = [workload.Output];
@@ -52,7 +53,7 @@ internal static class ServingComparison
         {
             await using var idle = await BenchServer.StartAsync(workload.ModelPath,
                 "--max-batch-size", batchLimit.ToString(CultureInfo.InvariantCulture), "--max-queue-delay-ms", "0");
-            await using var loaded = batchLimit > 1 && loadedDelayMs > 0 && settings.Concurrency.Any(c => c > 1)
+            await using var loaded = batchLimit > 1 && loadedDelayMs > 0 && settings.Concurrency.Any(c => c >= batchLimit)
                 ? await BenchServer.StartAsync(workload.ModelPath, "--max-batch-size", batchLimit.ToString(CultureInfo.InvariantCulture),
                     "--max-queue-delay-ms", loadedDelayMs.ToString(CultureInfo.InvariantCulture))
                 : null;
@@ -60,7 +61,8 @@ internal static class ServingComparison
             {
                 foreach (var concurrency in settings.Concurrency)
                 {
-                    var server = concurrency > 1 && loaded is not null ? loaded : idle;
+                    // Fewer clients than the batch limit can never fill a batch: waiting for one would only add delay.
+                    var server = concurrency >= batchLimit && loaded is not null ? loaded : idle;
                     // A window must hold several closed-loop cycles (each client waits for every batch ahead of it).
                     var batchMs = Median(sweep.First(s => s.Batch == Math.Min(batchLimit, best.Batch) || s == sweep[^1]).Latencies) * 1000;
                     var cycle = TimeSpan.FromMilliseconds(Math.Ceiling(concurrency / (double)batchLimit) * batchMs);
