@@ -53,8 +53,11 @@ internal static class ServingHost
         ["--config"] = "Config",
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Boolean settings whose short form may stand alone, as a flag: <c>--cache</c> means <c>--cache true</c>.</summary>
-    private static readonly string[] Flags = ["--cache", "--allow-cpu-fallback", "--background-decode"];
+    /// <summary>Short forms of boolean settings, which may stand alone as flags: <c>--cache</c> means <c>--cache true</c>.</summary>
+    private static readonly FrozenSet<string> Flags = SwitchMappings
+        .Where(p => SettingReader.TypeOf(typeof(ServingOptions), p.Value) == typeof(bool))
+        .Select(p => p.Key)
+        .ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Each setting's short form, for error messages.</summary>
     private static readonly FrozenDictionary<string, string> ShortForms =
@@ -68,7 +71,7 @@ internal static class ServingHost
         {
             expanded.Add(args[i]);
             var standsAlone = i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal);
-            if (standsAlone && Flags.Contains(args[i], StringComparer.OrdinalIgnoreCase))
+            if (standsAlone && Flags.Contains(args[i]))
             {
                 expanded.Add("true");
             }

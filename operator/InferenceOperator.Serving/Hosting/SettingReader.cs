@@ -42,6 +42,18 @@ internal static class SettingReader
         }
     }
 
+    /// <summary>The type of the setting at <paramref name="key"/> ("Cache:Enabled"), or null when there is none.</summary>
+    public static Type? TypeOf(Type options, string key)
+    {
+        Type? type = options;
+        foreach (var part in key.Split(':'))
+        {
+            type = type?.GetProperty(part, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.PropertyType;
+        }
+
+        return type;
+    }
+
     private static bool Converts(Type type, string text)
     {
         try
