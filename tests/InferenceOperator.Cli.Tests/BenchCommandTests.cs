@@ -8,22 +8,6 @@ namespace InferenceOperator.Cli.Tests;
 /// <summary>`inferctl bench` as a user runs it, against a real inference-server process.</summary>
 public sealed class BenchCommandTests
 {
-    private static (int Code, string Output) Inferctl(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "inferctl")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in args)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output + error.Result);
-    }
-
     [Fact]
     public async Task Should_PrintALevelPerConcurrencyWithPercentiles_When_PointedAtAServer()
     {
@@ -49,7 +33,7 @@ public sealed class BenchCommandTests
                 await Task.Delay(10);
             }
 
-            var (code, output) = Inferctl("bench", "--url", url, "--model", "minilm", "--concurrency", "1,2", "--duration", "1500ms", "--shape", "1,8", "--binary");
+            var (code, output) = Inferctl.Run("bench", "--url", url, "--model", "minilm", "--concurrency", "1,2", "--duration", "1500ms", "--shape", "1,8", "--binary");
 
             Assert.True(code == 0, output);
             foreach (var column in new[] { "concurrency", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors" })
@@ -79,7 +63,7 @@ public sealed class BenchCommandTests
         var index = Array.IndexOf(args, option);
         args = index >= 0 ? [.. args[..index], option, value, .. args[(index + 2)..]] : [.. args, option, value];
 
-        var (code, output) = Inferctl(args);
+        var (code, output) = Inferctl.Run(args);
 
         Assert.Equal(2, code);
         Assert.Contains(expected, output, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace InferenceOperator.Cli.Tests;
@@ -9,24 +8,6 @@ public sealed class ExitCodeTests : IDisposable
     private readonly string folder = Directory.CreateTempSubdirectory("inferctl-exit-").FullName;
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
-
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "inferctl"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in args)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output);
-    }
 
     [Theory]
     [InlineData("crds")]
@@ -44,7 +25,7 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("validate")]
     public void Should_PrintUsage_When_HelpIsAskedForAnyCommand(string command)
     {
-        var (code, output) = Run([.. command.Split(' '), "--help"]);
+        var (code, output) = Inferctl.Run([.. command.Split(' '), "--help"]);
 
         Assert.True(code == 0, output);
         Assert.Contains("USAGE:", output, StringComparison.Ordinal);
@@ -57,7 +38,7 @@ public sealed class ExitCodeTests : IDisposable
         var path = Path.Combine(folder, "notes.onnx");
         File.WriteAllText(path, "this is not a model");
 
-        var (code, output) = Run("model", "inspect", path);
+        var (code, output) = Inferctl.Run("model", "inspect", path);
 
         Assert.Equal(2, code);
         Assert.Contains(path, output, StringComparison.Ordinal);
@@ -71,7 +52,7 @@ public sealed class ExitCodeTests : IDisposable
         File.WriteAllBytes(path, [0x08, 0x07, 0x12]);
         var output = Path.Combine(folder, "out.onnx");
 
-        var (code, text) = Run("model", "quantize", path, "--precision", "int8", "--output", output);
+        var (code, text) = Inferctl.Run("model", "quantize", path, "--precision", "int8", "--output", output);
 
         Assert.Equal(2, code);
         Assert.Contains(path, text, StringComparison.Ordinal);
@@ -85,7 +66,7 @@ public sealed class ExitCodeTests : IDisposable
         File.WriteAllText(path, File.ReadAllText(Path.Combine(RepositoryPaths.Root, "examples", "minilm-embeddings.yaml"))
             .Replace("precision: auto", "precision: fp64", StringComparison.Ordinal));
 
-        var (code, output) = Run("validate", "-f", path);
+        var (code, output) = Inferctl.Run("validate", "-f", path);
 
         Assert.Equal(2, code);
         Assert.Contains("spec.precision", output, StringComparison.Ordinal);
